@@ -1,0 +1,242 @@
+package dev.rpcproxy.internal;
+
+import dev.rpcproxy.FailedCall;
+import dev.rpcproxy.FailureClassifier.Verdict;
+import dev.rpcproxy.spi.Deadline;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+/**
+ * One non-blocking call through the pipeline of {@link CallPipeline}, and the future the caller
+ * holds. The caller's thread only starts the first attempt; later steps run on whichever thread
+ * completes an attempt or fires a timer.
+ *
+ * <p>Invariants: the call ends exactly once ({@link #state} moves RUNNING to DONE by CAS, from
+ * success, failure, deadline or {@link #cancel}); whoever ends it releases the bulkhead permit,
+ * cancels the timers and records the outcome. Every attempt's breaker permission is settled
+ * exactly once, in {@link #accept}, which each attempt future calls once; an attempt that ends
+ * after the call did (cancelled at the deadline, or racing it) is settled by {@link #settleLate}.
+ */
+final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Object, Throwable>, Runnable {
+  private static final int RUNNING = 0;
+  private static final int DONE = 1;
+  private static final VarHandle STATE;
+
+  static {
+    try {
+      STATE = MethodHandles.lookup().findVarHandle(AsyncCall.class, "state", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final MethodPlan plan;
+  private final Object[] args;
+  private final long start;
+  private final Deadline deadline;
+  private volatile int state;
+  private volatile Outcome outcome;
+  private volatile CompletableFuture<?> current;
+  private volatile Future<?> deadlineTask;
+  private volatile Future<?> retryTask;
+  private boolean holdsPermit;
+  // Written before an attempt starts and read when it completes: ordered by the attempt future.
+  private int attempt;
+  private long attemptStart;
+
+  AsyncCall(MethodPlan plan, Object[] args) {
+    this.plan = plan;
+    this.args = args;
+    this.start = plan.time.nanoTime();
+    this.deadline = Deadline.of(plan.time, start, plan.timeoutNanos);
+  }
+
+  AsyncCall start() {
+    if (!plan.bulkhead.tryAcquirePermission()) {
+      fail(CallPipeline.bulkheadFull(plan), Outcome.BULKHEAD_FULL);
+      return this;
+    }
+    holdsPermit = true;
+    if (plan.retry != null) {
+      plan.retry.onCall();
+    }
+    deadlineTask = plan.time.schedule(this, deadline.remainingNanos());
+    if (state != RUNNING) {
+      deadlineTask.cancel(false);
+      return this;
+    }
+    nextAttempt();
+    return this;
+  }
+
+  /** The deadline timer. */
+  @Override
+  public void run() {
+    fail(CallPipeline.timeout(plan, null), Outcome.TIMEOUT);
+  }
+
+  private void nextAttempt() {
+    if (state != RUNNING) {
+      return;
+    }
+    if (deadline.isExpired()) {
+      fail(CallPipeline.timeout(plan, null), Outcome.TIMEOUT);
+      return;
+    }
+    if (!plan.breaker.tryAcquirePermission()) {
+      fail(CallPipeline.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
+      return;
+    }
+    attempt++;
+    attemptStart = plan.time.nanoTime();
+    CompletableFuture<?> future = CallPipeline.startAttempt(plan, args, deadline);
+    current = future;
+    if (state != RUNNING) {
+      future.cancel(true); // the call ended while this attempt was starting
+    }
+    future.whenComplete(this);
+  }
+
+  /** An attempt completed. */
+  @Override
+  public void accept(Object value, Throwable error) {
+    long took = plan.time.nanoTime() - attemptStart;
+    Throwable failure = unwrap(error);
+    if (state != RUNNING) {
+      settleLate(failure, took);
+      return;
+    }
+    if (failure == null) {
+      plan.breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+      succeed(value);
+      return;
+    }
+    Verdict verdict = plan.classifier.classify(failure);
+    if (verdict == Verdict.CALLER_ERROR) {
+      plan.breaker.releasePermission();
+      fail(failure, Outcome.CLIENT_ERROR);
+      return;
+    }
+    plan.breaker.onError(took, TimeUnit.NANOSECONDS, failure);
+    long delay = plan.retry == null
+        ? RetryPlan.NO_RETRY
+        : plan.retry.delayNanos(attempt, verdict, failure, deadline);
+    if (delay == RetryPlan.NO_RETRY) {
+      fail(failure, CallPipeline.outcomeOf(plan, failure));
+    } else if (delay == 0) {
+      nextAttempt();
+    } else {
+      retryTask = plan.time.schedule(this::nextAttempt, delay);
+    }
+  }
+
+  private void settleLate(Throwable failure, long took) {
+    if (failure == null) {
+      plan.breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+    } else if (failure instanceof CancellationException) {
+      if (outcome == Outcome.TIMEOUT) {
+        plan.breaker.onError(took, TimeUnit.NANOSECONDS, CallPipeline.timeout(plan, failure));
+      } else {
+        plan.breaker.releasePermission();
+      }
+    } else if (plan.classifier.classify(failure) == Verdict.CALLER_ERROR) {
+      plan.breaker.releasePermission();
+    } else {
+      plan.breaker.onError(took, TimeUnit.NANOSECONDS, failure);
+    }
+  }
+
+  private boolean end(Outcome how) {
+    if (!STATE.compareAndSet(this, RUNNING, DONE)) {
+      return false;
+    }
+    outcome = how;
+    Future<?> task = deadlineTask;
+    if (task != null) {
+      task.cancel(false);
+    }
+    task = retryTask;
+    if (task != null) {
+      task.cancel(false);
+    }
+    if (holdsPermit) {
+      plan.bulkhead.onComplete();
+    }
+    plan.metrics.record(how, plan.time.nanoTime() - start);
+    return true;
+  }
+
+  private void succeed(Object value) {
+    if (end(Outcome.SUCCESS)) {
+      if (plan.fallback != null) {
+        plan.fallback.onSuccess(plan.client, plan.method, args, value);
+      }
+      complete(value);
+    }
+  }
+
+  private void fail(Throwable failure, Outcome how) {
+    if (!end(how)) {
+      return;
+    }
+    if (how == Outcome.TIMEOUT) {
+      CompletableFuture<?> attemptInFlight = current;
+      if (attemptInFlight != null) {
+        attemptInFlight.cancel(true); // stop the remote work; settleLate records the timeout
+      }
+    }
+    if (plan.fallback == null || how == Outcome.CLIENT_ERROR) {
+      completeExceptionally(failure);
+      return;
+    }
+    Object answer;
+    try {
+      answer = plan.fallback.apply(new FailedCall(plan.client, plan.method, args, failure));
+    } catch (Throwable noAnswer) {
+      completeExceptionally(noAnswer);
+      return;
+    }
+    if (answer instanceof CompletionStage<?> stage) {
+      stage.whenComplete((value, error) -> {
+        if (error == null) {
+          plan.metrics.fallbackServed();
+          complete(value);
+        } else {
+          completeExceptionally(unwrap(error));
+        }
+      });
+    } else {
+      plan.metrics.fallbackServed();
+      complete(answer);
+    }
+  }
+
+  /** Cancelling the caller's future cancels the attempt in flight and releases the permit. */
+  @Override
+  public boolean cancel(boolean mayInterruptIfRunning) {
+    boolean cancelled = super.cancel(mayInterruptIfRunning);
+    if (cancelled && end(Outcome.CANCELLED)) {
+      CompletableFuture<?> attemptInFlight = current;
+      if (attemptInFlight != null) {
+        attemptInFlight.cancel(true);
+      }
+    }
+    return cancelled;
+  }
+
+  @Override
+  public <U> CompletableFuture<U> newIncompleteFuture() {
+    return new CompletableFuture<>();
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+  }
+}

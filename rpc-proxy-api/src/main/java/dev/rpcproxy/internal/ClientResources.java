@@ -1,0 +1,78 @@
+package dev.rpcproxy.internal;
+
+import dev.rpcproxy.TimeSource;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine;
+import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Resilience4j breakers and bulkheads of one client, created by name ({@code client} or
+ * {@code client.method}), each logged on state change and bound to Micrometer with Resilience4j's
+ * own meter binders.
+ */
+final class ClientResources {
+  private static final Logger log = LoggerFactory.getLogger("dev.rpcproxy.CircuitBreaker");
+
+  private final String client;
+  private final TimeSource time;
+  private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
+  private final BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
+
+  ClientResources(String client, TimeSource time) {
+    this.client = client;
+    this.time = time;
+  }
+
+  CircuitBreaker breaker(String name, CircuitBreakerConfig config) {
+    var existing = breakers.find(name);
+    if (existing.isPresent()) {
+      return existing.get();
+    }
+    CircuitBreaker breaker = breakers.circuitBreaker(name, config);
+    if (time != TimeSource.system()) {
+      // Resilience4j reads open-state waits and time windows from this clock: tests run them instantly.
+      breaker = new CircuitBreakerStateMachine(name, config, time.clock());
+      breakers.replace(name, breaker);
+    }
+    breaker.getEventPublisher().onStateTransition(event -> {
+      var transition = event.getStateTransition();
+      if (transition.getToState() == CircuitBreaker.State.OPEN
+          || transition.getToState() == CircuitBreaker.State.FORCED_OPEN) {
+        log.warn("client '{}': circuit breaker '{}' {} -> {}", client, event.getCircuitBreakerName(),
+            transition.getFromState(), transition.getToState());
+      } else {
+        log.info("client '{}': circuit breaker '{}' {} -> {}", client, event.getCircuitBreakerName(),
+            transition.getFromState(), transition.getToState());
+      }
+    });
+    return breaker;
+  }
+
+  Bulkhead bulkhead(String name, int maxConcurrentCalls, Duration maxWait) {
+    var existing = bulkheads.find(name);
+    if (existing.isPresent()) {
+      return existing.get();
+    }
+    return bulkheads.bulkhead(name, BulkheadConfig.custom()
+        .maxConcurrentCalls(maxConcurrentCalls)
+        .maxWaitDuration(maxWait)
+        .build());
+  }
+
+  void bindMetrics(MeterRegistry registry) {
+    if (registry != null) {
+      TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
+      TaggedBulkheadMetrics.ofBulkheadRegistry(bulkheads).bindTo(registry);
+    }
+  }
+}

@@ -1,0 +1,185 @@
+package dev.rpcproxy.internal;
+
+import dev.rpcproxy.BulkheadFullException;
+import dev.rpcproxy.RpcTimeoutException;
+import dev.rpcproxy.RpcTransportException;
+import dev.rpcproxy.spi.BoundMethod;
+import dev.rpcproxy.spi.Deadline;
+import dev.rpcproxy.spi.MethodContext;
+import dev.rpcproxy.spi.Transport;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code Transports.direct} and {@code Transports.inline}: calls an object in this JVM.
+ *
+ * <p>Isolated mode runs blocking methods on a pool with no queue ({@link SynchronousQueue}) and at
+ * most {@code maxThreads} threads, created on demand and ended after 30 s idle, so the caller can
+ * give up at the deadline and the worker be interrupted.
+ */
+public final class DirectTransport implements Transport {
+  private final Object target;
+  private final int maxThreads;
+  private final boolean isolated;
+  private volatile ThreadPoolExecutor executor;
+
+  /**
+   * @param isolated run blocking methods on the pool (deadline enforced) or on the caller's thread
+   */
+  public DirectTransport(Object target, int maxThreads, boolean isolated) {
+    this.target = Objects.requireNonNull(target, "target");
+    if (isolated && maxThreads < 1) {
+      throw new IllegalArgumentException("maxThreads must be at least 1, was " + maxThreads);
+    }
+    this.maxThreads = maxThreads;
+    this.isolated = isolated;
+  }
+
+  @Override
+  public BoundMethod bind(MethodContext context) {
+    if (!context.api().isInstance(target)) {
+      throw new IllegalArgumentException("direct target " + target.getClass().getName()
+          + " does not implement " + context.api().getName());
+    }
+    Method method = context.method();
+    try {
+      method.setAccessible(true);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(context.describe() + " is not accessible: " + e.getMessage(), e);
+    }
+    if (isolated && !context.async()) {
+      return new Isolated(context, method, executor(context.client()));
+    }
+    return new OnCallerThread(context, method);
+  }
+
+  @Override
+  public void close() {
+    ThreadPoolExecutor pool = executor;
+    if (pool != null) {
+      pool.shutdownNow();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return (isolated ? "Transports.direct(" : "Transports.inline(") + target.getClass().getName() + ")";
+  }
+
+  private synchronized ThreadPoolExecutor executor(String client) {
+    if (executor == null) {
+      AtomicInteger count = new AtomicInteger();
+      ThreadPoolExecutor pool = new ThreadPoolExecutor(0, maxThreads, 30, TimeUnit.SECONDS,
+          new SynchronousQueue<>(), runnable -> {
+            Thread thread = new Thread(runnable, "rpc-proxy-direct-" + client + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+          });
+      executor = pool;
+    }
+    return executor;
+  }
+
+  private Object call(Method method, Object[] args) throws Throwable {
+    try {
+      return method.invoke(target, args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    }
+  }
+
+  /** Runs on the caller's thread: async methods, and every method in inline mode. */
+  private final class OnCallerThread implements BoundMethod {
+    private final MethodContext context;
+    private final Method method;
+
+    OnCallerThread(MethodContext context, Method method) {
+      this.context = context;
+      this.method = method;
+    }
+
+    @Override
+    public Object invoke(Object[] args, Deadline deadline) throws Throwable {
+      return call(method, args);
+    }
+
+    @Override
+    public CompletableFuture<?> invokeAsync(Object[] args, Deadline deadline) {
+      Object result;
+      try {
+        result = call(method, args);
+      } catch (Throwable t) {
+        return CompletableFuture.failedFuture(t);
+      }
+      if (result instanceof CompletionStage<?> stage) {
+        return stage.toCompletableFuture();
+      }
+      return CompletableFuture.failedFuture(new RpcTransportException(context.client(),
+          method.getName(), "direct target returned " + (result == null ? "null" : result.getClass().getName())
+          + " instead of a CompletionStage", false, null));
+    }
+  }
+
+  /** Runs blocking methods on the pool so that the caller returns at the deadline whatever the target does. */
+  private final class Isolated implements BoundMethod {
+    private final MethodContext context;
+    private final Method method;
+    private final ThreadPoolExecutor pool;
+
+    Isolated(MethodContext context, Method method, ThreadPoolExecutor pool) {
+      this.context = context;
+      this.method = method;
+      this.pool = pool;
+    }
+
+    @Override
+    public Object invoke(Object[] args, Deadline deadline) throws Throwable {
+      Future<Object> future;
+      try {
+        future = pool.submit(() -> {
+          try {
+            return call(method, args);
+          } catch (Exception | Error e) {
+            throw e;
+          } catch (Throwable t) {
+            throw new ExecutionException(t);
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        throw new BulkheadFullException(context.client(), method.getName(), maxThreads);
+      }
+      try {
+        return future.get(deadline.remainingNanos(), TimeUnit.NANOSECONDS);
+      } catch (ExecutionException e) {
+        throw e.getCause();
+      } catch (TimeoutException e) {
+        future.cancel(true);
+        throw new RpcTimeoutException(context.client(), method.getName(), deadline.timeout(), e);
+      } catch (CancellationException e) {
+        throw new RpcTransportException(context.client(), method.getName(), "cancelled", false, e);
+      } catch (InterruptedException e) {
+        future.cancel(true);
+        Thread.currentThread().interrupt();
+        throw new RpcTransportException(context.client(), method.getName(),
+            "interrupted while waiting for the target", false, e);
+      }
+    }
+
+    @Override
+    public CompletableFuture<?> invokeAsync(Object[] args, Deadline deadline) {
+      throw new UnsupportedOperationException("async methods are bound on the caller's thread");
+    }
+  }
+}

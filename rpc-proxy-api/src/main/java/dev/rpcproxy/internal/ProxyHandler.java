@@ -1,0 +1,55 @@
+package dev.rpcproxy.internal;
+
+import dev.rpcproxy.spi.Transport;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Method;
+
+/**
+ * The proxy's {@link InvocationHandler}: planned methods go through {@link CallPipeline};
+ * {@code default} methods run locally; {@code equals}, {@code hashCode} and {@code toString}
+ * are answered locally and never sent.
+ */
+public final class ProxyHandler implements InvocationHandler {
+  private final Class<?> api;
+  private final String client;
+  private final Transport transport;
+  private final MethodTable methods;
+
+  ProxyHandler(Class<?> api, String client, Transport transport, MethodTable methods) {
+    this.api = api;
+    this.client = client;
+    this.transport = transport;
+    this.methods = methods;
+  }
+
+  @Override
+  public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+    MethodPlan plan = methods.get(method);
+    if (plan != null) {
+      return CallPipeline.invoke(plan, args);
+    }
+    if (method.isDefault()) {
+      return InvocationHandler.invokeDefault(proxy, method, args);
+    }
+    switch (method.getName()) {
+      case "equals":
+        return args != null && args.length == 1 && proxy == args[0];
+      case "hashCode":
+        return System.identityHashCode(proxy);
+      case "toString":
+        return toString();
+      default:
+        throw new UnsupportedOperationException(api.getName() + "." + method.getName() + " is not proxied");
+    }
+  }
+
+  /** Closes the transport. */
+  public void close() {
+    transport.close();
+  }
+
+  @Override
+  public String toString() {
+    return "RpcProxy[" + api.getSimpleName() + " '" + client + "' via " + transport + "]";
+  }
+}
