@@ -12,6 +12,8 @@ import dev.rpcproxy.spi.Transport;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
@@ -53,7 +55,12 @@ public final class ClientAssembly {
     Policy clientPolicy = policy.inheritingFrom(Policy.defaults());
     ClientResources resources = new ClientResources(client, time);
     Map<RetryPolicy, RetryBudget> budgets = new IdentityHashMap<>();
-    Map<Method, MethodPlan> plans = new HashMap<>();
+    Map<Method, Object> plans = new HashMap<>();
+    for (Method method : api.getMethods()) {
+      if (method.isDefault()) {
+        plans.put(method, defaultMethod(api, method));
+      }
+    }
     for (Method method : methods) {
       String where = api.getName() + "." + method.getName();
       Policy override = methodPolicies.get(method.getName());
@@ -102,6 +109,17 @@ public final class ClientAssembly {
     }
     resources.bindMetrics(registry);
     return new ProxyHandler(api, client, transport, new MethodTable(plans));
+  }
+
+  /** A handle that runs a {@code default} method locally, even on a non-public interface. */
+  private static MethodHandle defaultMethod(Class<?> api, Method method) {
+    try {
+      return MethodHandles.privateLookupIn(method.getDeclaringClass(), MethodHandles.lookup())
+          .unreflectSpecial(method, method.getDeclaringClass());
+    } catch (IllegalAccessException e) {
+      throw new IllegalArgumentException(api.getName() + "." + method.getName()
+          + ": default method cannot be run locally: " + e.getMessage(), e);
+    }
   }
 
   private static MethodContext context(Class<?> api, String client, Method method, String where) {

@@ -5,20 +5,21 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
- * Finds a method's plan from the {@link Method} the proxy passes. The proxy hands the same
+ * Finds what to do for the {@link Method} the proxy passes: a {@link MethodPlan} for methods that
+ * are sent, a {@link java.lang.invoke.MethodHandle} for {@code default} methods that run locally. The proxy hands the same
  * {@code Method} instance on every call, so after the first call per method the lookup is by
  * identity; the first goes through {@link Method#equals}. Copy-on-write: reads take no lock.
  */
 final class MethodTable {
-  private final Map<Method, MethodPlan> byEquality;
-  private volatile IdentityHashMap<Method, MethodPlan> byIdentity = new IdentityHashMap<>();
+  private final Map<Method, Object> byEquality;
+  private volatile IdentityHashMap<Method, Object> byIdentity = new IdentityHashMap<>();
 
-  MethodTable(Map<Method, MethodPlan> plans) {
+  MethodTable(Map<Method, Object> plans) {
     this.byEquality = Map.copyOf(plans);
   }
 
-  MethodPlan get(Method method) {
-    MethodPlan plan = byIdentity.get(method);
+  Object get(Method method) {
+    Object plan = byIdentity.get(method);
     if (plan != null) {
       return plan;
     }
@@ -29,8 +30,8 @@ final class MethodTable {
     return plan;
   }
 
-  private synchronized void remember(Method method, MethodPlan plan) {
-    IdentityHashMap<Method, MethodPlan> copy = new IdentityHashMap<>(byIdentity);
+  private synchronized void remember(Method method, Object plan) {
+    IdentityHashMap<Method, Object> copy = new IdentityHashMap<>(byIdentity);
     copy.put(method, plan);
     byIdentity = copy;
   }

@@ -1,6 +1,7 @@
 package dev.rpcproxy.internal;
 
 import dev.rpcproxy.spi.Transport;
+import java.lang.invoke.MethodHandle;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 
@@ -24,12 +25,12 @@ public final class ProxyHandler implements InvocationHandler {
 
   @Override
   public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-    MethodPlan plan = methods.get(method);
-    if (plan != null) {
+    Object entry = methods.get(method);
+    if (entry instanceof MethodPlan plan) {
       return CallPipeline.invoke(plan, args);
     }
-    if (method.isDefault()) {
-      return InvocationHandler.invokeDefault(proxy, method, args);
+    if (entry instanceof MethodHandle defaultMethod) {
+      return defaultMethod.bindTo(proxy).invokeWithArguments(args == null ? new Object[0] : args);
     }
     switch (method.getName()) {
       case "equals":
