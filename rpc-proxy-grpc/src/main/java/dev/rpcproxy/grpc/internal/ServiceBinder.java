@@ -133,7 +133,6 @@ public final class ServiceBinder {
   }
 
   private static String describe(MethodContext context) {
-    String value = context.valueType().getTypeName();
-    return context.async() ? context.method().getReturnType().getSimpleName() + "<" + value + ">" : value;
+    return context.method().getGenericReturnType().getTypeName();
   }
 }
