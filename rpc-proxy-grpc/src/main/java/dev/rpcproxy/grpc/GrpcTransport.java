@@ -42,8 +42,10 @@ import java.util.function.UnaryOperator;
  *
  * <p><b>Calls.</b> Blocking methods run on the caller's thread; an interrupt cancels the RPC.
  * Each attempt sends the time left before the call's deadline as its gRPC deadline, so the server
- * sees it and both sides stop when it passes. Cancelling a returned future cancels the RPC. The
- * channel is the caller's: {@link #close()} leaves it open.
+ * sees it and both sides stop when it passes; a shorter deadline of the caller's
+ * {@code io.grpc.Context} (an incoming RPC being served) still applies, as grpc-java ensures.
+ * Cancelling a returned future cancels the RPC. The channel is the caller's: {@link #close()}
+ * leaves it open.
  *
  * <p><b>Failures</b> ({@code status()} is the gRPC code name; the status description, at most 256
  * characters, is the {@code detail}; the gRPC exception is the cause):

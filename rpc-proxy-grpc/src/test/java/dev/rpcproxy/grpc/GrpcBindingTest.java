@@ -29,7 +29,7 @@ class GrpcBindingTest {
   }
 
   @AfterAll
-  static void stop() throws InterruptedException {
+  static void stop() {
     servers.close();
   }
 

@@ -2,10 +2,12 @@ package dev.rpcproxy.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.rpcproxy.Policy;
 import dev.rpcproxy.RpcProxy;
 import dev.rpcproxy.RpcTimeoutException;
+import dev.rpcproxy.RpcTransportException;
 import dev.rpcproxy.grpc.test.CreateTicketRequest;
 import dev.rpcproxy.grpc.test.GetTicketRequest;
 import dev.rpcproxy.grpc.test.Ticket;
@@ -42,7 +44,7 @@ class GrpcDeadlineAndCancellationTest {
   }
 
   @AfterAll
-  static void stop() throws InterruptedException {
+  static void stop() {
     servers.close();
   }
 
@@ -72,7 +74,8 @@ class GrpcDeadlineAndCancellationTest {
     assertThat(cancelled.await(5, TimeUnit.SECONDS)).as("server context cancelled").isTrue();
     assertThat(service.callsWithoutDeadline).hasValue(0);
     assertThat(service.deadlines).hasSize(1);
-    assertThat(service.deadlines.peek().timeRemaining(TimeUnit.MILLISECONDS)).isLessThanOrEqualTo(0);
+    // The server's deadline is the client's 300 ms (plus transit), so it passes soon after.
+    await().atMost(Duration.ofSeconds(2)).until(service.deadlines.peek()::isExpired);
   }
 
   @Test
@@ -103,5 +106,31 @@ class GrpcDeadlineAndCancellationTest {
     assertThat(future).isCancelled();
     assertThatThrownBy(future::join).isInstanceOf(CancellationException.class);
     assertThat(service.createCalls).hasValue(1);
+  }
+
+  @Test
+  void interruptingABlockingCallCancelsTheRpc() throws Exception {
+    tickets = RpcProxy.builder(TicketClient.class)
+        .transport(GrpcTransport.builder(servers.channel, TicketServiceGrpc.getServiceDescriptor()).build())
+        .policy(Policy.builder().timeout(Duration.ofSeconds(30)).build())
+        .build();
+    CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+    Thread caller = new Thread(() -> {
+      try {
+        tickets.getTicket(GetTicketRequest.newBuilder().setId("t-1").build());
+        thrown.complete(null);
+      } catch (Throwable t) {
+        thrown.complete(t);
+      }
+    }, "blocked-caller");
+    caller.start();
+    assertThat(arrived.await(5, TimeUnit.SECONDS)).as("call reached the server").isTrue();
+
+    caller.interrupt();
+
+    assertThat(cancelled.await(5, TimeUnit.SECONDS)).as("server context cancelled").isTrue();
+    assertThat(thrown.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(RpcTransportException.class,
+        e -> assertThat(e.isRetryable()).isFalse());
+    caller.join(5_000);
   }
 }

@@ -56,7 +56,7 @@ class GrpcMetadataTest {
   }
 
   @AfterAll
-  static void stop() throws InterruptedException {
+  static void stop() {
     servers.close();
   }
 

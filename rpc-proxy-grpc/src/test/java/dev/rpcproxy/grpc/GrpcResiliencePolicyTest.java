@@ -44,7 +44,7 @@ class GrpcResiliencePolicyTest {
   }
 
   @AfterAll
-  static void stop() throws InterruptedException {
+  static void stop() {
     servers.close();
   }
 

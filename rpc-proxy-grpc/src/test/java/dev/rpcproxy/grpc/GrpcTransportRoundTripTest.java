@@ -32,7 +32,7 @@ class GrpcTransportRoundTripTest {
   }
 
   @AfterAll
-  static void stop() throws InterruptedException {
+  static void stop() {
     inProcess.close();
     netty.close();
   }
