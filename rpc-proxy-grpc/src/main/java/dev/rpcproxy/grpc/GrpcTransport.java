@@ -52,8 +52,9 @@ import java.util.function.UnaryOperator;
  * <table>
  *   <caption>gRPC status to rpc-proxy exception</caption>
  *   <tr><th>status</th><th>thrown</th></tr>
- *   <tr><td>DEADLINE_EXCEEDED</td><td>{@code RpcTimeoutException} (a failure; retried only if
- *       time is left, which it rarely is)</td></tr>
+ *   <tr><td>DEADLINE_EXCEEDED</td><td>{@code RpcTimeoutException} when this call's deadline
+ *       passed; while this call still has time left it was the server's own deadline (a slow
+ *       downstream): a {@code RemoteCallException}, a failure, not retried</td></tr>
  *   <tr><td>INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, PERMISSION_DENIED, UNAUTHENTICATED,
  *       FAILED_PRECONDITION, OUT_OF_RANGE, UNIMPLEMENTED</td><td>{@code RemoteCallException},
  *       {@code isClientError()}: the caller's error, not counted, not retried, no fallback</td></tr>

@@ -18,6 +18,9 @@ import java.time.Duration;
  * carry the client, method, status code and the server's (truncated) description only.
  */
 final class StatusTranslator {
+  /** gRPC's deadline is set a moment after ours; within this of ours, DEADLINE_EXCEEDED is ours. */
+  private static final long OWN_DEADLINE_SLACK_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5);
+
   /** Longest status description kept as {@link RemoteCallException#detail()}. */
   static final int MAX_DETAIL = 256;
 
@@ -57,6 +60,11 @@ final class StatusTranslator {
     String detail = truncate(status.getDescription());
     switch (code) {
       case DEADLINE_EXCEEDED:
+        if (deadline.remainingNanos() > OWN_DEADLINE_SLACK_NANOS) {
+          // Our deadline has time left: the server gave up on a deadline of its own (a slow
+          // downstream). That is the service failing, not this call timing out.
+          return new RemoteCallException(client, method, code.name(), false, false, null, detail, failure);
+        }
         return new RpcTimeoutException(client, method, deadline.timeout(), failure);
       case INVALID_ARGUMENT:
       case NOT_FOUND:

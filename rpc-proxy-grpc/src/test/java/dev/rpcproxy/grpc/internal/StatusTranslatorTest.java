@@ -7,6 +7,7 @@ import dev.rpcproxy.FailureClassifier.Verdict;
 import dev.rpcproxy.RemoteCallException;
 import dev.rpcproxy.RpcTimeoutException;
 import dev.rpcproxy.RpcTransportException;
+import dev.rpcproxy.TimeSource;
 import dev.rpcproxy.spi.Deadline;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -81,9 +82,23 @@ class StatusTranslatorTest {
   @Test
   void deadlineExceededIsATimeoutOfTheWholeCall() {
     StatusRuntimeException failure = Status.DEADLINE_EXCEEDED.asRuntimeException();
+    Deadline spent = Deadline.of(TimeSource.system(), System.nanoTime() - 1_000_000_000L, 250_000_000L);
 
-    assertThat(translate(failure)).isInstanceOfSatisfying(RpcTimeoutException.class,
+    assertThat(StatusTranslator.translate("tickets", "createTicket", spent, failure)).isInstanceOfSatisfying(RpcTimeoutException.class,
         t -> assertThat(t.timeout()).isEqualTo(Duration.ofMillis(250))).hasCause(failure);
+  }
+
+  @Test
+  void deadlineExceededWithOurDeadlineStillAheadIsTheServersFailure() {
+    StatusRuntimeException failure = Status.DEADLINE_EXCEEDED.withDescription("downstream slow").asRuntimeException();
+    Deadline ahead = Deadline.after(Duration.ofSeconds(30));
+
+    assertThat(StatusTranslator.translate("tickets", "createTicket", ahead, failure))
+        .isInstanceOfSatisfying(RemoteCallException.class, r -> {
+          assertThat(r.status()).isEqualTo("DEADLINE_EXCEEDED");
+          assertThat(r.isClientError()).isFalse();
+          assertThat(r.isRetryable()).isFalse();
+        });
   }
 
   @Test
