@@ -59,7 +59,7 @@ final class HttpBinding implements BoundMethod {
     long start = System.nanoTime();
     try (Response response = call.execute()) {
       logStatus(response.code(), start);
-      return reader.read(response, deadline.timeSource().clock());
+      return reader.read(response, call, deadline.timeSource().clock());
     } catch (IOException e) {
       throw failure(e, deadline, start);
     }
@@ -148,7 +148,7 @@ final class HttpBinding implements BoundMethod {
     public void onResponse(Call call, Response response) {
       try (response) {
         logStatus(response.code(), start);
-        complete(reader.read(response, deadline.timeSource().clock()));
+        complete(reader.read(response, call, deadline.timeSource().clock()));
       } catch (IOException e) {
         completeExceptionally(failure(e, deadline, start));
       } catch (Throwable t) {
