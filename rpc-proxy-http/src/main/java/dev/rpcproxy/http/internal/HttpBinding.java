@@ -115,8 +115,19 @@ final class HttpBinding implements BoundMethod {
     if (callTimeout || deadline.isExpired()) {
       return timeout(deadline, e);
     }
-    return new RpcTransportException(client, method,
-        description + " failed: " + e.getClass().getSimpleName(), true, e);
+    return new RpcTransportException(client, method, description + " failed: " + summary(e), true, e);
+  }
+
+  /**
+   * The exception's class and the start of its message. OkHttp's I/O messages name at most a
+   * redacted URL, never header values or bodies.
+   */
+  private static String summary(IOException e) {
+    String message = e.getMessage();
+    if (message == null || message.isEmpty()) {
+      return e.getClass().getSimpleName();
+    }
+    return e.getClass().getSimpleName() + ": " + (message.length() > 120 ? message.substring(0, 120) + "..." : message);
   }
 
   private RpcTimeoutException timeout(Deadline deadline, Throwable cause) {
