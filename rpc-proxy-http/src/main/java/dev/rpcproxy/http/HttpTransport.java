@@ -7,6 +7,7 @@ import dev.rpcproxy.http.internal.JaxRsParser;
 import dev.rpcproxy.spi.BoundMethod;
 import dev.rpcproxy.spi.MethodContext;
 import dev.rpcproxy.spi.Transport;
+import java.time.Duration;
 import java.util.Objects;
 import okhttp3.Dispatcher;
 import okhttp3.Headers;
@@ -35,9 +36,11 @@ import okhttp3.OkHttpClient;
  * {@code @QueryParam} (a collection or array repeats the parameter, {@code null} omits it),
  * {@code @HeaderParam}, {@code @DefaultValue}, {@code @Produces} (sent as {@code Accept}) and
  * {@code @Consumes} (the body's {@code Content-Type}). At most one parameter is unannotated: the
- * request body, JSON-encoded unless it is a {@code String} or {@code byte[]} sent with a non-JSON
- * {@code @Consumes} type. Values come back as JSON-decoded objects (records, generic collections),
- * or raw as {@code String}, {@code byte[]}, or nothing ({@code void}/{@code Void}).
+ * request body. A {@code String} or {@code byte[]} body is sent as it is ({@code text/plain} or
+ * {@code application/octet-stream} unless {@code @Consumes} says otherwise); any other body is
+ * written as JSON. Values come back the same way: {@code String} and {@code byte[]} raw, anything
+ * else (records, POJOs, generic collections) read as JSON, {@code void}/{@code Void} not read. An
+ * empty or 204 body reads as {@code null}.
  *
  * <p>Outcomes: 2xx is success; 408, 429 and 5xx are the service's failures
  * ({@code RemoteCallException}, retryable for 408/429/500/502/503/504, with {@code Retry-After});
@@ -227,8 +230,8 @@ public final class HttpTransport implements Transport {
       dispatcher.setMaxRequestsPerHost(Integer.MAX_VALUE);
       return new OkHttpClient.Builder()
           .dispatcher(dispatcher)
-          .readTimeout(java.time.Duration.ZERO)
-          .writeTimeout(java.time.Duration.ZERO)
+          .readTimeout(Duration.ZERO)
+          .writeTimeout(Duration.ZERO)
           .build();
     }
 

@@ -111,6 +111,10 @@ final class HttpBinding implements BoundMethod {
     if (log.isDebugEnabled()) {
       log.debug("{} failed after {} ms: {}", description, elapsedMillis(start), e.getClass().getSimpleName());
     }
+    if (Thread.currentThread().isInterrupted() && !deadline.isExpired()) {
+      // okio reports the caller's interrupt as InterruptedIOException("interrupted"): not a timeout.
+      return new RpcTransportException(client, method, description + " was interrupted", false, e);
+    }
     boolean callTimeout = e instanceof InterruptedIOException && !(e instanceof SocketTimeoutException);
     if (callTimeout || deadline.isExpired()) {
       return timeout(deadline, e);
