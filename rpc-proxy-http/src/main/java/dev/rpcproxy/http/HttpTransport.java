@@ -232,6 +232,9 @@ public final class HttpTransport implements Transport {
           .dispatcher(dispatcher)
           .readTimeout(Duration.ZERO)
           .writeTimeout(Duration.ZERO)
+          // Repeating requests is the RetryPolicy's job, for idempotent methods only: OkHttp's own
+          // silent retry could send a POST twice.
+          .retryOnConnectionFailure(false)
           .build();
     }
 
