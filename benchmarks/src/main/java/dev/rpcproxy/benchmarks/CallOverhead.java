@@ -45,6 +45,9 @@ import org.openjdk.jmh.annotations.Threads;
  *   <li>{@code resilience4j_*}: bulkhead(breaker(call)) for sync, bulkhead(breaker(timeLimiter(call)))
  *       for async, decorated once in {@code @Setup} (Resilience4j's cheapest use), no metrics, no
  *       fallback. The TimeLimiter schedules its timeout on a single-thread scheduler made here.
+ *   <li>{@code resilience4jStateListener_sync}: the same, with one {@code onStateTransition}
+ *       listener on the breaker (as rpc-proxy registers to log transitions). A diagnostic row: any
+ *       listener makes Resilience4j build an event object for every call.
  *   <li>{@code failsafe_*}: {@code Failsafe.with(fallback, timeout, bulkhead, breaker)} (the same
  *       order as rpc-proxy's pipeline), no metrics. Sync {@code get} runs the call on the caller's
  *       thread; {@code getStageAsync} runs the supplier on Failsafe's default scheduler
@@ -66,6 +69,7 @@ public abstract class CallOverhead {
   private Quotes rpcProxyNoMetrics;
   private Quotes rpcProxyThreadHandoff;
   private Supplier<Long> resilience4jSync;
+  private Supplier<Long> resilience4jStateListener;
   private Supplier<CompletionStage<Long>> resilience4jAsync;
   private ScheduledExecutorService timeLimiterScheduler;
   private FailsafeExecutor<Long> failsafe;
@@ -98,6 +102,10 @@ public abstract class CallOverhead {
     });
     resilience4jSync = Bulkhead.decorateSupplier(bulkhead,
         CircuitBreaker.decorateSupplier(breaker, () -> impl.quote(id)));
+    CircuitBreaker listenedBreaker = CircuitBreaker.of("r4j-listened", Contenders.breakerConfig());
+    listenedBreaker.getEventPublisher().onStateTransition(event -> { });
+    resilience4jStateListener = Bulkhead.decorateSupplier(Bulkhead.of("r4j-listened", bulkhead.getBulkheadConfig()),
+        CircuitBreaker.decorateSupplier(listenedBreaker, () -> impl.quote(id)));
     resilience4jAsync = Bulkhead.decorateCompletionStage(bulkhead,
         CircuitBreaker.decorateCompletionStage(breaker,
             timeLimiter.decorateCompletionStage(timeLimiterScheduler, () -> impl.quoteAsync(id))));
@@ -118,6 +126,7 @@ public abstract class CallOverhead {
     Sanity.check(rpcProxyNoMetrics_sync() == 42 * 31 + 7, "rpcProxyNoMetrics_sync");
     Sanity.check(rpcProxyThreadHandoff_sync() == 42 * 31 + 7, "rpcProxyThreadHandoff_sync");
     Sanity.check(resilience4j_sync() == 42 * 31 + 7, "resilience4j_sync");
+    Sanity.check(resilience4jStateListener_sync() == 42 * 31 + 7, "resilience4jStateListener_sync");
     Sanity.check(resilience4j_async() == 42 * 31 + 7, "resilience4j_async");
     Sanity.check(failsafe_sync() == 42 * 31 + 7, "failsafe_sync");
     Sanity.check(failsafe_async() == 42 * 31 + 7, "failsafe_async");
@@ -164,6 +173,11 @@ public abstract class CallOverhead {
   @Benchmark
   public long resilience4j_sync() {
     return resilience4jSync.get();
+  }
+
+  @Benchmark
+  public long resilience4jStateListener_sync() {
+    return resilience4jStateListener.get();
   }
 
   @Benchmark

@@ -1,11 +1,15 @@
 package dev.rpcproxy.benchmarks;
 
+import dev.failsafe.CircuitBreakerOpenException;
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeExecutor;
 import dev.rpcproxy.BulkheadFullException;
 import dev.rpcproxy.CircuitOpenException;
 import dev.rpcproxy.Fallbacks;
 import dev.rpcproxy.Policy;
 import dev.rpcproxy.RpcProxy;
 import dev.rpcproxy.Transports;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -39,7 +43,17 @@ import org.openjdk.jmh.infra.Blackhole;
  *       with {@link BulkheadFullException}.
  * </ul>
  *
- * <p>All clients publish metrics to a {@code SimpleMeterRegistry}, as in {@link CallOverhead}.
+ * <p>For comparison, the same fast fail in the other libraries, with their defaults:
+ *
+ * <ul>
+ *   <li>{@code resilience4jOpenBreaker_sync}: a Resilience4j breaker moved to OPEN (one hour wait),
+ *       no listener; throws {@code CallNotPermittedException}, which by default
+ *       ({@code writableStackTraceEnabled=true}) fills in its stack trace.
+ *   <li>{@code failsafeOpenBreaker_sync}: {@code Failsafe.with(breaker)} with the breaker opened
+ *       (one hour delay); throws {@code CircuitBreakerOpenException}.
+ * </ul>
+ *
+ * <p>All rpc-proxy clients publish metrics to a {@code SimpleMeterRegistry}, as in {@link CallOverhead}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -53,6 +67,8 @@ public abstract class Rejections {
   private Quotes openBreakerFallback;
   private Quotes fullBulkhead;
   private CompletableFuture<Long> permitHolder;
+  private io.github.resilience4j.circuitbreaker.CircuitBreaker resilience4jOpen;
+  private FailsafeExecutor<Long> failsafeOpen;
 
   @Setup
   public void setUp() {
@@ -96,6 +112,21 @@ public abstract class Rejections {
     fullBulkhead = Contenders.rpcProxy("full", Transports.inline(new HangingQuotes()),
         Policy.builder().timeout(LONG).maxConcurrentCalls(1).circuitBreaker(Contenders.breakerConfig()).build(),
         null, new SimpleMeterRegistry());
+    resilience4jOpen = io.github.resilience4j.circuitbreaker.CircuitBreaker.of("r4j-open",
+        CircuitBreakerConfig.from(Contenders.breakerConfig()).waitDurationInOpenState(LONG).build());
+    resilience4jOpen.transitionToOpenState();
+    Sanity.check(thrown(() -> resilience4jOpen.executeSupplier(() -> 1L)) instanceof CallNotPermittedException,
+        "resilience4jOpenBreaker_sync throws CallNotPermittedException");
+
+    dev.failsafe.CircuitBreaker<Long> failsafeBreaker = dev.failsafe.CircuitBreaker.<Long>builder()
+        .withFailureThreshold(50, 100)
+        .withDelay(LONG)
+        .build();
+    failsafeBreaker.open();
+    failsafeOpen = Failsafe.with(failsafeBreaker);
+    Sanity.check(thrown(() -> failsafeOpen.get(() -> 1L)) instanceof CircuitBreakerOpenException,
+        "failsafeOpenBreaker_sync throws CircuitBreakerOpenException");
+
     permitHolder = fullBulkhead.quoteAsync(id);
     Sanity.check(thrown(() -> fullBulkhead.quote(id)) instanceof BulkheadFullException, "fullBulkhead_sync throws BulkheadFullException");
     Sanity.check(cause(fullBulkhead.quoteAsync(id)) instanceof BulkheadFullException, "fullBulkhead_async fails with BulkheadFullException");
@@ -146,6 +177,24 @@ public abstract class Rejections {
   @Benchmark
   public CompletableFuture<Long> fullBulkhead_async() {
     return fullBulkhead.quoteAsync(id);
+  }
+
+  @Benchmark
+  public void resilience4jOpenBreaker_sync(Blackhole bh) {
+    try {
+      bh.consume(resilience4jOpen.executeSupplier(() -> id));
+    } catch (CallNotPermittedException e) {
+      bh.consume(e);
+    }
+  }
+
+  @Benchmark
+  public void failsafeOpenBreaker_sync(Blackhole bh) {
+    try {
+      bh.consume(failsafeOpen.get(() -> id));
+    } catch (CircuitBreakerOpenException e) {
+      bh.consume(e);
+    }
   }
 
   private static long circuitOpenCalls(MeterRegistry registry, String client) {
