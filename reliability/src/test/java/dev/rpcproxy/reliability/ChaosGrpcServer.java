@@ -58,6 +58,7 @@ final class ChaosGrpcServer implements AutoCloseable {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
   private final AtomicLong calls = new AtomicLong();
+  private final java.util.concurrent.ConcurrentHashMap<Integer, AtomicLong> arrivalsAt = new java.util.concurrent.ConcurrentHashMap<>();
   private final ScheduledExecutorService delays = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "test-grpc-delays");
     t.setDaemon(true);
@@ -91,6 +92,11 @@ final class ChaosGrpcServer implements AutoCloseable {
 
   int maxInFlight() {
     return maxInFlight.get();
+  }
+
+  /** Calls that arrived while more than {@code limit} were in flight (themselves included). */
+  long arrivalsOver(int limit) {
+    return arrivalsAt.entrySet().stream().filter(e -> e.getKey() > limit).mapToLong(e -> e.getValue().get()).sum();
   }
 
   long calls() {
@@ -150,7 +156,9 @@ final class ChaosGrpcServer implements AutoCloseable {
     public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
         ServerCallHandler<Q, A> next) {
       calls.incrementAndGet();
-      maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      int now = inFlight.incrementAndGet();
+      maxInFlight.accumulateAndGet(now, Math::max);
+      arrivalsAt.computeIfAbsent(now, k -> new AtomicLong()).incrementAndGet();
       AtomicBoolean ended = new AtomicBoolean();
       Runnable end = () -> {
         if (ended.compareAndSet(false, true)) {

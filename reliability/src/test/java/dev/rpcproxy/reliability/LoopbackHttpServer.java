@@ -44,6 +44,7 @@ final class LoopbackHttpServer implements AutoCloseable {
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
+  private final java.util.concurrent.ConcurrentHashMap<Integer, AtomicLong> arrivalsAt = new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicLong requests = new AtomicLong();
   private final AtomicInteger connectionsAccepted = new AtomicInteger();
   private final Thread acceptor;
@@ -81,6 +82,11 @@ final class LoopbackHttpServer implements AutoCloseable {
 
   int maxInFlight() {
     return maxInFlight.get();
+  }
+
+  /** Requests that arrived while more than {@code limit} were in flight (themselves included). */
+  long arrivalsOver(int limit) {
+    return arrivalsAt.entrySet().stream().filter(e -> e.getKey() > limit).mapToLong(e -> e.getValue().get()).sum();
   }
 
   long requests() {
@@ -122,6 +128,7 @@ final class LoopbackHttpServer implements AutoCloseable {
         requests.incrementAndGet();
         int now = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(now, Math::max);
+        arrivalsAt.computeIfAbsent(now, k -> new AtomicLong()).incrementAndGet();
         exchange.onFinish = inFlight::decrementAndGet;
         try {
           handler.handle(exchange);
