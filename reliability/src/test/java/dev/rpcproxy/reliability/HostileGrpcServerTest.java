@@ -8,6 +8,7 @@ import dev.rpcproxy.RemoteCallException;
 import dev.rpcproxy.RpcException;
 import dev.rpcproxy.RpcProxy;
 import dev.rpcproxy.RpcTimeoutException;
+import dev.rpcproxy.RpcTransportException;
 import dev.rpcproxy.grpc.GrpcTransport;
 import dev.rpcproxy.reliability.proto.InventoryGrpc;
 import dev.rpcproxy.reliability.proto.Item;
@@ -107,11 +108,10 @@ class HostileGrpcServerTest {
 
       faults.force(FaultInjector.Fault.MALFORMED);
       Throwable malformed = failsInTime(() -> api.getItem(request()));
-      // Today: grpc-java cancels the call on a message it cannot parse, and the transport reports
-      // that as the service's failure with status CANCELLED (see the disabled test below).
-      assertThat(malformed).isInstanceOf(RemoteCallException.class);
-      assertThat(((RemoteCallException) malformed).status()).isEqualTo("CANCELLED");
-      assertThat(failsInTime(() -> api.getItemAsync(request()).join())).isInstanceOf(RemoteCallException.class);
+      // grpc-java cancels the call on a message it cannot parse: a transport failure on our side.
+      assertThat(malformed).isInstanceOf(RpcTransportException.class);
+      assertThat(((RpcTransportException) malformed).isRetryable()).isFalse();
+      assertThat(failsInTime(() -> api.getItemAsync(request()).join())).isInstanceOf(RpcTransportException.class);
 
       faults.force(FaultInjector.Fault.HANG);
       assertThat(failsInTime(() -> api.getItem(request()))).isInstanceOf(RpcTimeoutException.class);
@@ -132,7 +132,6 @@ class HostileGrpcServerTest {
    * (status CANCELLED, description "Failed to read message.", the parse exception as cause).
    */
   @Test
-  @org.junit.jupiter.api.Disabled("bug: an undecodable gRPC response is RemoteCallException(CANCELLED), not RpcTransportException as the README's table says")
   void anUndecodableGrpcResponseIsATransportFailure() throws Exception {
     FaultInjector faults = new FaultInjector(9);
     try (ChaosGrpcServer server = new ChaosGrpcServer(faults)) {

@@ -110,6 +110,8 @@ class TlsTest {
       assertThat(thrown).isInstanceOf(RpcTransportException.class).hasMessageContaining("SSLHandshakeException");
       assertThat(thrown).hasCauseInstanceOf(javax.net.ssl.SSLHandshakeException.class)
           .hasRootCauseInstanceOf(java.security.cert.CertPathBuilderException.class);
+      assertThat(((RpcTransportException) thrown).isRetryable())
+          .as("a certificate that did not verify is not retried").isFalse();
     } finally {
       client.dispatcher().executorService().shutdown();
     }

@@ -175,6 +175,14 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
     if (task != null) {
       task.cancel(false);
     }
+    if (how == Outcome.TIMEOUT || how == Outcome.CANCELLED) {
+      // Stop the remote work before the permit goes to another call, so that the bulkhead keeps
+      // bounding what the service sees. settleLate records the attempt on the breaker.
+      CompletableFuture<?> attemptInFlight = current;
+      if (attemptInFlight != null) {
+        attemptInFlight.cancel(true);
+      }
+    }
     if (holdsPermit) {
       plan.bulkhead.onComplete();
     }
@@ -195,12 +203,6 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
     if (!end(how)) {
       return;
     }
-    if (how == Outcome.TIMEOUT) {
-      CompletableFuture<?> attemptInFlight = current;
-      if (attemptInFlight != null) {
-        attemptInFlight.cancel(true); // stop the remote work; settleLate records the timeout
-      }
-    }
     if (plan.fallback == null || how == Outcome.CLIENT_ERROR) {
       completeExceptionally(failure);
       return;
@@ -215,15 +217,15 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
     if (answer instanceof CompletionStage<?> stage) {
       stage.whenComplete((value, error) -> {
         if (error == null) {
-          plan.metrics.fallbackServed();
-          complete(value);
+          if (complete(value)) {
+            plan.metrics.fallbackServed();
+          }
         } else {
           completeExceptionally(unwrap(error));
         }
       });
-    } else {
-      plan.metrics.fallbackServed();
-      complete(answer);
+    } else if (complete(answer)) {
+      plan.metrics.fallbackServed(); // not when the caller cancelled meanwhile: nobody got it
     }
   }
 
@@ -231,11 +233,8 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
   @Override
   public boolean cancel(boolean mayInterruptIfRunning) {
     boolean cancelled = super.cancel(mayInterruptIfRunning);
-    if (cancelled && end(Outcome.CANCELLED)) {
-      CompletableFuture<?> attemptInFlight = current;
-      if (attemptInFlight != null) {
-        attemptInFlight.cancel(true);
-      }
+    if (cancelled) {
+      end(Outcome.CANCELLED);
     }
     return cancelled;
   }

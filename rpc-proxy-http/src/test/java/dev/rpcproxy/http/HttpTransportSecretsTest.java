@@ -77,7 +77,7 @@ class HttpTransportSecretsTest {
     wm.stubFor(any(urlPathEqualTo("/secure/slow")).willReturn(okJson("{\"name\":\"late\"}").withFixedDelay(20_000)));
     api = RpcProxy.builder(Service.class)
         .transport(HttpTransport.builder().baseUrl(wm.baseUrl()).header("Authorization", DEFAULT_SECRET).build())
-        .policy(Policy.builder().timeout(Duration.ofSeconds(1))
+        .policy(Policy.builder().timeout(Duration.ofSeconds(3))
             // Keep the breaker closed so that every failure below goes down its own path.
             .circuitBreaker(io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.custom()
                 .slidingWindowSize(1000).minimumNumberOfCalls(1000).build())

@@ -78,6 +78,12 @@ final class StatusTranslator {
       default:
         break;
     }
+    if (code == Status.Code.CANCELLED && status.getCause() != null) {
+      // grpc-java cancelled the call itself, e.g. the response could not be parsed. A status the
+      // server sends never carries a cause.
+      return new RpcTransportException(client, method,
+          "the call failed on this side: " + (detail == null ? code.name() : detail), false, failure);
+    }
     // The service's failures (CANCELLED, DATA_LOSS, INTERNAL, UNKNOWN and anything new too).
     // Retryable: UNAVAILABLE (nothing was processed) and ABORTED (a
     // conflict that a fresh attempt may not meet); RESOURCE_EXHAUSTED only when the server said

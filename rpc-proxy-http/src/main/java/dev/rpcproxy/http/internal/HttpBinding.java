@@ -11,6 +11,8 @@ import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.OkHttpClient;
@@ -119,7 +121,9 @@ final class HttpBinding implements BoundMethod {
     if (callTimeout || deadline.isExpired()) {
       return timeout(deadline, e);
     }
-    return new RpcTransportException(client, method, description + " failed: " + summary(e), true, e);
+    // A certificate that did not verify will not verify on the next attempt either.
+    boolean retryable = !(e instanceof SSLPeerUnverifiedException || e instanceof SSLHandshakeException);
+    return new RpcTransportException(client, method, description + " failed: " + summary(e), retryable, e);
   }
 
   /**
