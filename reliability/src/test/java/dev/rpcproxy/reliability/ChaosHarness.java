@@ -146,6 +146,10 @@ final class ChaosHarness {
     final Map<String, Long> faultsInjected = new LinkedHashMap<>();
     long heapAfterWarmup;
     long heapAtEnd;
+    /** Longest a 10 ms sleep of the control thread overslept after warm-up: a machine or JVM stall. */
+    long maxStallNanos;
+    /** Time the JVM's collectors reported spending during the run. */
+    long gcMillis;
     int threadsBefore;
     int threadsAfter;
     List<String> lingeringThreads = List.of();
@@ -196,6 +200,9 @@ final class ChaosHarness {
       out.append(String.format(Locale.ROOT, "%n| process | value |%n|---|---:|%n"));
       out.append(String.format(Locale.ROOT, "| heap used after GC, after warm-up | %.1f MiB |%n", heapAfterWarmup / 1048576.0));
       out.append(String.format(Locale.ROOT, "| heap used after GC, at end | %.1f MiB |%n", heapAtEnd / 1048576.0));
+      out.append(String.format(Locale.ROOT, "| longest stall of a 10 ms sleep, warm (machine/JVM, not rpc-proxy) | %.1f ms |%n",
+          maxStallNanos / 1e6));
+      out.append(String.format(Locale.ROOT, "| GC time during the run | %d ms |%n", gcMillis));
       out.append(String.format(Locale.ROOT, "| live threads before / after teardown | %d / %d |%n", threadsBefore, threadsAfter));
       out.append(String.format(Locale.ROOT, "| leaks found | %d |%n", leaks.size()));
       out.append(String.format(Locale.ROOT, "| invariant violations | %d |%n", violations.size()));
@@ -303,6 +310,7 @@ final class ChaosHarness {
     BreakerWatch restWatch = new BreakerWatch(registry, REST, phaseBounds.size());
     BreakerWatch grpcWatch = new BreakerWatch(registry, GRPC, phaseBounds.size());
     boolean warmedUp = false;
+    long gcBefore = gcMillis();
     for (int phase = 0; phase < phaseBounds.size(); phase++) {
       long[] bounds = phaseBounds.get(phase);
       restFaults.outage(bounds[2] == 1);
@@ -318,9 +326,15 @@ final class ChaosHarness {
           result.heapAfterWarmup = heapAfterGc();
           warmedUp = true;
         }
+        long slept = System.nanoTime();
         Thread.sleep(10);
+        long stall = System.nanoTime() - slept - TimeUnit.MILLISECONDS.toNanos(10);
+        if (slept > warmEnd && stall > result.maxStallNanos) {
+          result.maxStallNanos = stall;
+        }
       }
     }
+    result.gcMillis = gcMillis() - gcBefore;
     for (Thread worker : workers) {
       worker.join(config.timeout().toMillis() + 10_000);
       if (worker.isAlive()) {
@@ -630,6 +644,14 @@ final class ChaosHarness {
       }
       Thread.sleep(5);
     }
+  }
+
+  private static long gcMillis() {
+    long total = 0;
+    for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+      total += Math.max(0, gc.getCollectionTime());
+    }
+    return total;
   }
 
   private static long heapAfterGc() throws InterruptedException {
