@@ -1,0 +1,211 @@
+package dev.rpcproxy.samples;
+
+import dev.rpcproxy.samples.downstream.DaemonThreads;
+import dev.rpcproxy.samples.downstream.Downstream;
+import dev.rpcproxy.samples.downstream.FaultInjector;
+import dev.rpcproxy.samples.downstream.GrpcServices;
+import dev.rpcproxy.samples.downstream.RestaurantCatalog;
+import dev.rpcproxy.samples.downstream.RestaurantServer;
+import dev.rpcproxy.samples.load.LoadGenerator;
+import dev.rpcproxy.samples.observe.ClientStateSampler;
+import dev.rpcproxy.samples.observe.Format;
+import dev.rpcproxy.samples.observe.LiveTable;
+import dev.rpcproxy.samples.observe.MetricsServer;
+import dev.rpcproxy.samples.observe.RegistryReader;
+import dev.rpcproxy.samples.observe.Snapshot;
+import dev.rpcproxy.samples.order.FtgoClients;
+import dev.rpcproxy.samples.order.OrderRequest;
+import dev.rpcproxy.samples.order.OrderService;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * The demo: starts the restaurant (REST) and consumer + kitchen (gRPC) services on loopback, an
+ * order service whose three rpc-proxy clients call them, a load generator, and the metrics
+ * endpoint with its dashboard; walks the services through the phases while printing a table a
+ * second; prints the summary; stops everything.
+ */
+public final class Demo {
+  private static final long SECOND = 1_000_000_000L;
+  private static final long STEP_NANOS = 100_000_000L;
+
+  private final DemoOptions options;
+  private final PrometheusMeterRegistry registry;
+  private final PrintStream out;
+  private volatile Scenario current;
+
+  public Demo(DemoOptions options, PrometheusMeterRegistry registry, PrintStream out) {
+    this.options = options;
+    this.registry = registry;
+    this.out = out;
+  }
+
+  /** Runs the phases and returns what each did; every server, client and thread is stopped on return. */
+  public List<PhaseResult> run() throws IOException, InterruptedException {
+    long runStart = System.nanoTime();
+    List<Phase> plan = Phase.plan(options.scenario().orElse(null), options.duration());
+    Duration openWait = Phase.breakerOpenWait(plan);
+    for (Scenario s : Scenario.values()) {
+      Gauge.builder("demo.phase", () -> current == s ? 1 : 0)
+          .description("1 for the demo's current phase")
+          .tag("phase", s.label())
+          .register(registry);
+    }
+    FaultInjector faults = new FaultInjector(Scenario.HEALTHY.faultsAt(0));
+    faults.bindTo(registry);
+    ScheduledExecutorService sampling = Executors.newSingleThreadScheduledExecutor(new DaemonThreads("demo-sampler"));
+    try (RestaurantServer restaurantServer = RestaurantServer.start(faults);
+         GrpcServices grpcServices = GrpcServices.start(faults);
+         FtgoClients clients = FtgoClients.connect(restaurantServer.baseUrl(), grpcServices.port(), registry, openWait);
+         MetricsServer metrics = startMetrics();
+         LoadGenerator load = new LoadGenerator(
+             new OrderService(clients.restaurants(), clients.consumers(), clients.kitchen()), registry,
+             Scenario.MAX_THREADS)) {
+      RegistryReader reader = new RegistryReader(registry, FtgoClients.NAMES);
+      ClientStateSampler sampler = new ClientStateSampler(reader);
+      sampling.scheduleAtFixedRate(sampler::sample, 0, 10, TimeUnit.MILLISECONDS);
+
+      banner(plan, clients, restaurantServer, grpcServices, metrics);
+      warmUp(new OrderService(clients.restaurants(), clients.consumers(), clients.kitchen()));
+
+      LiveTable table = new LiveTable(out, reader, sampler);
+      List<PhaseResult> results = new ArrayList<>();
+      long storyStart = System.nanoTime();
+      for (int i = 0; i < plan.size(); i++) {
+        results.add(runPhase(i, plan, faults, load, reader, sampler, table, storyStart));
+      }
+      load.setLoad(null);
+      current = null;
+      new Summary(out).print(results, (System.nanoTime() - runStart) / 1e9);
+      return results;
+    } finally {
+      sampling.shutdownNow();
+      sampling.awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private MetricsServer startMetrics() throws IOException {
+    try {
+      return MetricsServer.start(registry, options.port());
+    } catch (BindException e) {
+      if (options.portGiven()) {
+        throw new BindException("port " + options.port() + " is in use; pass --port 0 for any free port");
+      }
+      out.println("(port " + options.port() + " is in use: serving the dashboard on a free port instead)");
+      return MetricsServer.start(registry, 0);
+    }
+  }
+
+  private void banner(List<Phase> plan, FtgoClients clients, RestaurantServer restaurants, GrpcServices grpc,
+      MetricsServer metrics) {
+    out.println("rpc-proxy demo: an order service (FTGO) calling restaurants over REST, consumers and kitchen over gRPC");
+    out.println("  services   restaurants " + restaurants.baseUrl() + ", consumers + kitchen 127.0.0.1:" + grpc.port());
+    for (String line : clients.describe()) {
+      out.println("  client     " + line);
+    }
+    out.println("  dashboard  " + metrics.dashboardUrl() + "   (Prometheus: " + metrics.metricsUrl() + ")");
+    out.println("  story      " + plan.stream()
+        .map(p -> p.label() + " " + Format.seconds(p.length().toMillis() / 1000.0))
+        .collect(Collectors.joining(" → ")));
+    out.flush();
+  }
+
+  /**
+   * One order per restaurant while all is well, so that the restaurants' cached fallback has every
+   * menu. The first calls also open the connections and load classes, which may take longer than
+   * a deadline: each order is tried until it goes through, for up to 10 s in all.
+   */
+  private void warmUp(OrderService orders) throws InterruptedException {
+    long deadline = System.nanoTime() + 10 * SECOND;
+    int placed = 0;
+    int attempts = 0;
+    for (long id = 1; id <= RestaurantCatalog.COUNT; id++) {
+      while (true) {
+        attempts++;
+        try {
+          orders.createOrder(new OrderRequest(1, id, List.of(new OrderRequest.Line(id + "-1", 1))));
+          placed++;
+          break;
+        } catch (RuntimeException e) {
+          if (System.nanoTime() > deadline) {
+            out.println("  warm-up    order at restaurant " + id + " failed: " + e.getMessage());
+            break;
+          }
+          TimeUnit.MILLISECONDS.sleep(50);
+        }
+      }
+    }
+    out.printf(Locale.ROOT, "  warm-up    %d orders placed (%d tries), one per restaurant: the cached fallback has %s%n",
+        placed, attempts, placed == RestaurantCatalog.COUNT ? "every menu" : "only " + placed + " menus");
+  }
+
+  private PhaseResult runPhase(int index, List<Phase> plan, FaultInjector faults, LoadGenerator load,
+      RegistryReader reader, ClientStateSampler sampler, LiveTable table, long storyStart) throws InterruptedException {
+    Phase phase = plan.get(index);
+    Scenario scenario = phase.scenario();
+    out.println();
+    out.printf(Locale.ROOT, "── phase %d/%d: %s (%s) ── %s%n", index + 1, plan.size(), phase.label(),
+        Format.seconds(phase.length().toMillis() / 1000.0), scenario.injected());
+    table.header();
+    current = scenario;
+    applyFaults(faults, scenario, 0);
+    load.setLoad(scenario.load());
+
+    Map<String, String> startStates = new LinkedHashMap<>();
+    for (String client : reader.clients()) {
+      startStates.put(client, reader.breakerState(client).orElse("?"));
+    }
+    long start = System.nanoTime();
+    long end = start + phase.length().toNanos();
+    Snapshot first = reader.snapshot();
+    Snapshot last = first;
+    Map<String, Integer> maxInFlight = new LinkedHashMap<>();
+    long nextRow = start + SECOND;
+    long now;
+    while ((now = System.nanoTime()) < end) {
+      applyFaults(faults, scenario, (now - start) / (double) (end - start));
+      if (now >= nextRow) {
+        last = printRow(table, reader, last, storyStart, maxInFlight);
+        nextRow += SECOND;
+      }
+      long sleep = Math.min(STEP_NANOS, Math.min(end, nextRow) - System.nanoTime());
+      if (sleep > 0) {
+        TimeUnit.NANOSECONDS.sleep(sleep);
+      }
+    }
+    if (System.nanoTime() - (nextRow - SECOND) > SECOND / 4) {
+      last = printRow(table, reader, last, storyStart, maxInFlight); // the phase's last part-second
+    }
+    Snapshot endSnapshot = reader.snapshot();
+    return new PhaseResult(phase, start, endSnapshot.minus(first), startStates,
+        sampler.between(start, System.nanoTime()), maxInFlight);
+  }
+
+  private Snapshot printRow(LiveTable table, RegistryReader reader, Snapshot last, long storyStart,
+      Map<String, Integer> maxInFlight) {
+    Snapshot now = reader.snapshot();
+    int[] inFlight = table.print((now.nanos() - storyStart) / 1e9, now.minus(last), now.secondsSince(last));
+    for (int i = 0; i < inFlight.length; i++) {
+      maxInFlight.merge(reader.clients().get(i), inFlight[i], Math::max);
+    }
+    return now;
+  }
+
+  private static void applyFaults(FaultInjector faults, Scenario scenario, double progress) {
+    scenario.faultsAt(progress).forEach((Downstream service, dev.rpcproxy.samples.downstream.Fault fault) ->
+        faults.set(service, fault));
+  }
+}
