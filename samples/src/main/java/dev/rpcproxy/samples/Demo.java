@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -41,16 +42,26 @@ import java.util.stream.Collectors;
 public final class Demo {
   private static final long SECOND = 1_000_000_000L;
   private static final long STEP_NANOS = 100_000_000L;
+  private static final long WARM_UP_LOAD_MILLIS = 1_000;
 
   private final DemoOptions options;
   private final PrometheusMeterRegistry registry;
   private final PrintStream out;
+  private final CompletableFuture<String> dashboardUrl = new CompletableFuture<>();
   private volatile Scenario current;
 
   public Demo(DemoOptions options, PrometheusMeterRegistry registry, PrintStream out) {
     this.options = options;
     this.registry = registry;
     this.out = out;
+  }
+
+  /**
+   * Completes with the dashboard's URL (e.g. {@code http://127.0.0.1:8081/}; {@code metrics} below
+   * it) once the services, clients and metrics endpoint are up; fails if the run fails first.
+   */
+  public CompletableFuture<String> dashboardUrl() {
+    return dashboardUrl;
   }
 
   /** Runs the phases and returns what each did; every server, client and thread is stopped on return. */
@@ -79,7 +90,8 @@ public final class Demo {
       sampling.scheduleAtFixedRate(sampler::sample, 0, 10, TimeUnit.MILLISECONDS);
 
       banner(plan, clients, restaurantServer, grpcServices, metrics);
-      warmUp(new OrderService(clients.restaurants(), clients.consumers(), clients.kitchen()));
+      dashboardUrl.complete(metrics.dashboardUrl());
+      warmUp(new OrderService(clients.restaurants(), clients.consumers(), clients.kitchen()), load);
 
       LiveTable table = new LiveTable(out, reader, sampler);
       List<PhaseResult> results = new ArrayList<>();
@@ -92,6 +104,7 @@ public final class Demo {
       new Summary(out).print(results, (System.nanoTime() - runStart) / 1e9);
       return results;
     } finally {
+      dashboardUrl.completeExceptionally(new IllegalStateException("the demo ended before its dashboard was up"));
       sampling.shutdownNow();
       sampling.awaitTermination(5, TimeUnit.SECONDS);
     }
@@ -128,7 +141,7 @@ public final class Demo {
    * menu. The first calls also open the connections and load classes, which may take longer than
    * a deadline: each order is tried until it goes through, for up to 10 s in all.
    */
-  private void warmUp(OrderService orders) throws InterruptedException {
+  private void warmUp(OrderService orders, LoadGenerator load) throws InterruptedException {
     long deadline = System.nanoTime() + 10 * SECOND;
     int placed = 0;
     int attempts = 0;
@@ -150,6 +163,10 @@ public final class Demo {
     }
     out.printf(Locale.ROOT, "  warm-up    %d orders placed (%d tries), one per restaurant: the cached fallback has %s%n",
         placed, attempts, placed == RestaurantCatalog.COUNT ? "every menu" : "only " + placed + " menus");
+    // A second of normal load, not reported, so that the first phase does not measure the JIT.
+    load.setLoad(Scenario.NORMAL_LOAD);
+    TimeUnit.MILLISECONDS.sleep(WARM_UP_LOAD_MILLIS);
+    load.setLoad(null);
   }
 
   private PhaseResult runPhase(int index, List<Phase> plan, FaultInjector faults, LoadGenerator load,

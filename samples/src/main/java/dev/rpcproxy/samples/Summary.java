@@ -38,7 +38,7 @@ final class Summary {
     out.printf(ROW, "client", "calls", "ok", "4xx", "fail", "tmo", "rej", "open", "cxl", "fallbk", "retries", "p99",
         "breaker");
     out.println("  (4xx: caller's errors; tmo: deadline; rej: bulkhead full; open: breaker open, no request sent;");
-    out.println("   cxl: cancelled; retries: extra attempts the service saw; breaker: C closed, O open, H half-open)");
+    out.println("   cxl: cancelled; retries: extra attempts the service saw, estimated; breaker: C closed, O open, H half-open)");
     for (PhaseResult r : results) {
       out.println();
       out.printf(Locale.ROOT, "%s (%s): %s%n", r.phase().label(), Format.seconds(r.delta().nanos() / 1e9),
@@ -47,7 +47,8 @@ final class Summary {
         ClientCounts c = r.client(client);
         out.printf(Locale.ROOT, ROW, client, n(c.total()), n(c.calls("success")), n(c.calls("client_error")),
             n(c.calls("failure")), n(c.calls("timeout")), n(c.calls("bulkhead_full")), n(c.calls("circuit_open")),
-            n(c.calls("cancelled")), n(c.fallbacks()), n(r.retries(client)), Format.millis(c.p99Millis()),
+            n(c.calls("cancelled")), n(c.fallbacks()), FtgoClients.retries(client) ? n(r.retries(client)) : "-",
+            Format.millis(c.p99Millis()),
             r.breakerPath(client));
       }
       Snapshot d = r.delta();
@@ -156,7 +157,7 @@ final class Summary {
       for (String client : FtgoClients.NAMES) {
         ClientCounts c = r.client(client);
         timeouts += c.calls("timeout");
-        retries += r.retries(client);
+        retries += FtgoClients.retries(client) ? r.retries(client) : 0;
         open += c.calls("circuit_open");
         rejected += c.calls("bulkhead_full");
         fallbacks += c.fallbacks();

@@ -5,9 +5,10 @@ import java.util.TreeMap;
 
 /**
  * What one rpc-proxy client's meters counted (since start, or between two snapshots): calls by
- * outcome, fallbacks served, and the latency histogram. Immutable.
+ * outcome, fallbacks served, the latency histogram, and the calls in flight (at the snapshot, or
+ * its change between two). Immutable.
  */
-public record ClientCounts(Map<String, Long> calls, double fallbacks, Histogram latency) {
+public record ClientCounts(Map<String, Long> calls, double fallbacks, Histogram latency, long inFlight) {
 
   public ClientCounts {
     calls = Map.copyOf(calls);
@@ -36,6 +37,7 @@ public record ClientCounts(Map<String, Long> calls, double fallbacks, Histogram 
   ClientCounts minus(ClientCounts earlier) {
     Map<String, Long> diff = new TreeMap<>();
     calls.forEach((outcome, n) -> diff.put(outcome, n - earlier.calls(outcome)));
-    return new ClientCounts(diff, fallbacks - earlier.fallbacks, latency.minus(earlier.latency));
+    return new ClientCounts(diff, fallbacks - earlier.fallbacks, latency.minus(earlier.latency),
+        inFlight - earlier.inFlight);
   }
 }

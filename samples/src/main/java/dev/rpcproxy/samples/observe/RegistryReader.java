@@ -68,7 +68,8 @@ public final class RegistryReader {
     }
     double fallbacks = registry.find(FALLBACKS).tag("client", client).counters().stream()
         .mapToDouble(Counter::count).sum();
-    return new ClientCounts(calls, fallbacks, Histogram.of(registry.find(CALLS).tag("client", client).timers()));
+    return new ClientCounts(calls, fallbacks, Histogram.of(registry.find(CALLS).tag("client", client).timers()),
+        Math.max(0, inFlight(client)));
   }
 
   /**

@@ -116,6 +116,11 @@ public final class FtgoClients implements AutoCloseable {
     return new FtgoClients(channel, restaurants, consumers, kitchen, openWait);
   }
 
+  /** Whether the client has a retry policy (kitchen has none: CreateTicket is not idempotent). */
+  public static boolean retries(String client) {
+    return !client.equals(KITCHEN);
+  }
+
   private static CircuitBreakerConfig breaker(Duration openWait) {
     return CircuitBreakerConfig.custom()
         .failureRateThreshold(BREAKER_FAILURE_RATE)
