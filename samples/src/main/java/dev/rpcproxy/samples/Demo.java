@@ -8,6 +8,7 @@ import dev.rpcproxy.samples.downstream.RestaurantCatalog;
 import dev.rpcproxy.samples.downstream.RestaurantServer;
 import dev.rpcproxy.samples.load.LoadGenerator;
 import dev.rpcproxy.samples.observe.ClientStateSampler;
+import dev.rpcproxy.samples.observe.DeadlineBuckets;
 import dev.rpcproxy.samples.observe.Format;
 import dev.rpcproxy.samples.observe.LiveTable;
 import dev.rpcproxy.samples.observe.MetricsServer;
@@ -69,6 +70,7 @@ public final class Demo {
     long runStart = System.nanoTime();
     List<Phase> plan = Phase.plan(options.scenario().orElse(null), options.duration());
     Duration openWait = Phase.breakerOpenWait(plan);
+    registry.config().meterFilter(new DeadlineBuckets(FtgoClients.DEADLINES));
     for (Scenario s : Scenario.values()) {
       Gauge.builder("demo.phase", () -> current == s ? 1 : 0)
           .description("1 for the demo's current phase")

@@ -17,7 +17,7 @@ public enum Scenario {
   HEALTHY(5, "every service answers in a few ms"),
   SLOW(10, "restaurants: 1 request in 5 takes 1 s; consumers: 1 request in 10 fails with UNAVAILABLE"),
   DOWN(10, "restaurants answer every request with HTTP 503"),
-  RECOVERING(10, "restaurants come back: errors fade from 60% to none over the first half"),
+  RECOVERING(10, "restaurants stay down for the first 30% of the phase, then answer again"),
   OVERLOAD(10, "4x the orders from 16 callers while restaurants slow to ~150 ms");
 
   static final Load NORMAL_LOAD = new Load(6, 40);
@@ -80,8 +80,7 @@ public enum Scenario {
         faults.put(Downstream.CONSUMERS, CONSUMERS_OK.withErrors(0.1));
       }
       case DOWN -> faults.put(Downstream.RESTAURANTS, RESTAURANTS_OK.withErrors(1.0));
-      case RECOVERING -> faults.put(Downstream.RESTAURANTS,
-          RESTAURANTS_OK.withErrors(Math.max(0, 0.6 * (1 - progress / 0.5))));
+      case RECOVERING -> faults.put(Downstream.RESTAURANTS, RESTAURANTS_OK.withErrors(progress < 0.3 ? 1.0 : 0.0));
       case OVERLOAD -> faults.put(Downstream.RESTAURANTS,
           RESTAURANTS_OK.withLatency(Duration.ofMillis(150), Duration.ofMillis(30)));
     }

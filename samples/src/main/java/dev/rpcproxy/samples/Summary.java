@@ -114,17 +114,26 @@ final class Summary {
         }
       }
       case RECOVERING -> {
-        long reopened = r.transitions().stream()
+        long failedProbes = r.transitions().stream()
             .filter(t -> t.client().equals(RESTAURANTS) && t.from().equals("HALF_OPEN") && t.to().equals("OPEN"))
             .count();
-        double closed = r.firstChangeTo(RESTAURANTS, "CLOSED");
-        if (closed >= 0) {
-          parts.add("half-open probes: " + (reopened > 0 ? n(reopened) + " round(s) failed and re-opened, then " : "")
-              + "probes passed and the breaker closed " + Format.seconds(closed) + " in");
+        long reopened = r.transitions().stream()
+            .filter(t -> t.client().equals(RESTAURANTS) && t.from().equals("CLOSED") && t.to().equals("OPEN"))
+            .count();
+        List<String> states = r.statesOf(RESTAURANTS);
+        String probes = failedProbes > 0
+            ? "half-open probes: " + n(failedProbes) + " round(s) found it still down"
+            : "half-open probes";
+        if (!states.isEmpty() && states.get(states.size() - 1).equals("CLOSED")) {
+          double closed = r.transitions().stream()
+              .filter(t -> t.client().equals(RESTAURANTS) && t.to().equals("CLOSED"))
+              .mapToDouble(t -> (t.nanos() - r.startNanos()) / 1e9).max().orElse(0);
+          parts.add(probes + (failedProbes > 0 ? ", then " : ": ") + FtgoClients.BREAKER_PROBES + " probes passed and the breaker closed "
+              + Format.seconds(closed) + " in" + (reopened > 0 ? " (after closing too early " + n(reopened) + "x)" : ""));
         } else {
-          parts.add("the breaker did not close in this phase (" + n(reopened) + " probe rounds failed)");
+          parts.add(probes + "; the breaker had not closed by the end of the phase");
         }
-        parts.add("meanwhile " + n(rest.fallbacks()) + " calls got the cached menu; " + orders);
+        parts.add("until then " + n(rest.fallbacks()) + " calls got the cached menu; " + orders);
       }
       case OVERLOAD -> {
         int max = r.maxInFlight().getOrDefault(RESTAURANTS, 0);

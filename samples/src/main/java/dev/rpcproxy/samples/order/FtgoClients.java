@@ -44,6 +44,8 @@ public final class FtgoClients implements AutoCloseable {
   public static final Duration CONSUMERS_TIMEOUT = Duration.ofMillis(200);
   public static final Duration KITCHEN_TIMEOUT = Duration.ofMillis(500);
   public static final int GRPC_BULKHEAD = 16;
+  /** Every client's deadline. */
+  public static final List<Duration> DEADLINES = List.of(RESTAURANTS_TIMEOUT, CONSUMERS_TIMEOUT, KITCHEN_TIMEOUT);
   /** Breakers open when at least this share (in %) of the last {@link #BREAKER_WINDOW} calls failed. */
   public static final int BREAKER_FAILURE_RATE = 50;
   public static final int BREAKER_WINDOW = 40;
