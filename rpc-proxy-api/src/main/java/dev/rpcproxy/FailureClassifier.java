@@ -37,8 +37,9 @@ public interface FailureClassifier {
   /**
    * The classification of the README: {@link RemoteCallException#isClientError()} is the caller's,
    * {@link RemoteCallException} and {@link RpcTransportException} are retryable as the transport
-   * marked them, timeouts are retryable, anything else (an exception from a direct target) is a
-   * non-retryable failure.
+   * marked them, timeouts are retryable, an {@link IllegalArgumentException} (an argument the
+   * transport could not encode, or a direct target rejecting its input) is the caller's, and
+   * anything else (an exception from a direct target) is a non-retryable failure.
    */
   static FailureClassifier standard() {
     return StandardClassifier.INSTANCE;
@@ -64,6 +65,9 @@ final class StandardClassifier implements FailureClassifier {
     }
     if (failure instanceof RpcTimeoutException) {
       return Verdict.RETRYABLE_FAILURE;
+    }
+    if (failure instanceof IllegalArgumentException) {
+      return Verdict.CALLER_ERROR;
     }
     return Verdict.FAILURE;
   }

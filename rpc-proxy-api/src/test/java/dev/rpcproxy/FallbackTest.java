@@ -165,6 +165,8 @@ class FallbackTest {
     behaviour = failing(Failures.badRequest());
     assertThatThrownBy(() -> menu.dish("a", 1)).isInstanceOf(RemoteCallException.class);
     assertThatThrownBy(() -> menu.dishAsync("a", 1).join()).hasCauseInstanceOf(RemoteCallException.class);
+    behaviour = failing(new IllegalArgumentException("size must be positive"));
+    assertThatThrownBy(() -> menu.dish("a", -1)).isInstanceOf(IllegalArgumentException.class);
     assertThat(registry.get("rpc.client.fallbacks").counter().count()).isZero();
   }
 

@@ -108,7 +108,9 @@ class RetryTest {
     assertThatThrownBy(() -> svc.read(1)).isInstanceOf(RemoteCallException.class);
     behaviour = () -> { throw new IllegalStateException("a bug in the target"); };
     assertThatThrownBy(() -> svc.read(1)).isInstanceOf(IllegalStateException.class);
-    assertThat(calls).hasValue(3);
+    behaviour = () -> { throw new IllegalArgumentException("id must be positive"); };
+    assertThatThrownBy(() -> svc.read(1)).isInstanceOf(IllegalArgumentException.class);
+    assertThat(calls).hasValue(4);
   }
 
   @Test

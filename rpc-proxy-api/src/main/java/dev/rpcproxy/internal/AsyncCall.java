@@ -90,12 +90,15 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
       fail(CallPipeline.timeout(plan, null), Outcome.TIMEOUT);
       return;
     }
-    if (!plan.breaker.tryAcquirePermission()) {
+    boolean permitted = plan.breaker.tryAcquirePermission();
+    plan.breakerLog.check();
+    if (!permitted) {
       fail(CallPipeline.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
       return;
     }
     attempt++;
-    attemptStart = plan.time.nanoTime();
+    // The first attempt starts when the call does (only a permit check lies between).
+    attemptStart = attempt == 1 ? start : plan.time.nanoTime();
     CompletableFuture<?> future = CallPipeline.startAttempt(plan, args, deadline);
     current = future;
     if (state != RUNNING) {
@@ -115,6 +118,7 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
     }
     if (failure == null) {
       plan.breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+      plan.breakerLog.check();
       succeed(value);
       return;
     }
@@ -125,6 +129,7 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
       return;
     }
     plan.breaker.onError(took, TimeUnit.NANOSECONDS, failure);
+    plan.breakerLog.check();
     long delay = plan.retry == null
         ? RetryPlan.NO_RETRY
         : plan.retry.delayNanos(attempt, verdict, failure, deadline);
@@ -151,6 +156,7 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
     } else {
       plan.breaker.onError(took, TimeUnit.NANOSECONDS, failure);
     }
+    plan.breakerLog.check();
   }
 
   private boolean end(Outcome how) {

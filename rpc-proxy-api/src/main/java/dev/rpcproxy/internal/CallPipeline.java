@@ -46,43 +46,54 @@ final class CallPipeline {
   private static Object invokeBlocking(MethodPlan plan, Object[] args) throws Throwable {
     long start = plan.time.nanoTime();
     Deadline deadline = Deadline.of(plan.time, start, plan.timeoutNanos);
-    Throwable failure;
+    Object result = null;
+    Throwable failure = null;
+    long end;
     if (plan.bulkhead.tryAcquirePermission()) {
       try {
-        Object result = attempts(plan, args, deadline);
-        plan.metrics.record(Outcome.SUCCESS, plan.time.nanoTime() - start);
-        if (plan.fallback != null) {
-          plan.fallback.onSuccess(plan.client, plan.method, args, result);
-        }
-        return result;
+        result = attempts(plan, args, deadline, start);
       } catch (Throwable t) {
         failure = t;
       } finally {
         plan.bulkhead.onComplete();
       }
+      end = plan.time.nanoTime();
     } else {
       failure = bulkheadFull(plan);
+      end = plan.time.nanoTime();
+    }
+    if (failure == null) {
+      plan.metrics.record(Outcome.SUCCESS, end - start);
+      if (plan.fallback != null) {
+        plan.fallback.onSuccess(plan.client, plan.method, args, result);
+      }
+      return result;
     }
     Outcome outcome = outcomeOf(plan, failure);
-    plan.metrics.record(outcome, plan.time.nanoTime() - start);
+    plan.metrics.record(outcome, end - start);
     return fallback(plan, args, failure, outcome);
   }
 
-  private static Object attempts(MethodPlan plan, Object[] args, Deadline deadline) throws Throwable {
+  private static Object attempts(MethodPlan plan, Object[] args, Deadline deadline, long start)
+      throws Throwable {
     if (plan.retry != null) {
       plan.retry.onCall();
     }
+    // A permit wait may have used up the deadline; without one, no time has passed since start.
+    long attemptStart = plan.waitsForPermit ? plan.time.nanoTime() : start;
     for (int attempt = 1; ; attempt++) {
-      if (deadline.isExpired()) {
+      if ((attempt > 1 || plan.waitsForPermit) && deadline.isExpired()) {
         throw timeout(plan, null);
       }
-      if (!plan.breaker.tryAcquirePermission()) {
+      boolean permitted = plan.breaker.tryAcquirePermission();
+      plan.breakerLog.check();
+      if (!permitted) {
         throw circuitOpen(plan);
       }
-      long attemptStart = plan.time.nanoTime();
       try {
         Object result = plan.binding.invoke(args, deadline);
         plan.breaker.onSuccess(plan.time.nanoTime() - attemptStart, TimeUnit.NANOSECONDS);
+        plan.breakerLog.check();
         return result;
       } catch (Throwable t) {
         Verdict verdict = plan.classifier.classify(t);
@@ -91,6 +102,7 @@ final class CallPipeline {
           throw t;
         }
         plan.breaker.onError(plan.time.nanoTime() - attemptStart, TimeUnit.NANOSECONDS, t);
+        plan.breakerLog.check();
         long delay = plan.retry == null
             ? RetryPlan.NO_RETRY
             : plan.retry.delayNanos(attempt, verdict, t, deadline);
@@ -106,6 +118,7 @@ final class CallPipeline {
             throw t;
           }
         }
+        attemptStart = plan.time.nanoTime();
       }
     }
   }

@@ -12,21 +12,18 @@ import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The Resilience4j breakers and bulkheads of one client, created by name ({@code client} or
- * {@code client.method}), each logged on state change and bound to Micrometer with Resilience4j's
- * own meter binders.
+ * {@code client.method}), each with its {@link BreakerTransitions} log, bound to Micrometer with
+ * Resilience4j's own meter binders.
  */
 final class ClientResources {
-  private static final Logger log = LoggerFactory.getLogger("dev.rpcproxy.CircuitBreaker");
-
   private final String client;
   private final TimeSource time;
   private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
   private final BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
+  private final java.util.Map<String, BreakerTransitions> transitions = new java.util.HashMap<>();
 
   ClientResources(String client, TimeSource time) {
     this.client = client;
@@ -44,18 +41,11 @@ final class ClientResources {
       breaker = new CircuitBreakerStateMachine(name, config, time.clock());
       breakers.replace(name, breaker);
     }
-    breaker.getEventPublisher().onStateTransition(event -> {
-      var transition = event.getStateTransition();
-      if (transition.getToState() == CircuitBreaker.State.OPEN
-          || transition.getToState() == CircuitBreaker.State.FORCED_OPEN) {
-        log.warn("client '{}': circuit breaker '{}' {} -> {}", client, event.getCircuitBreakerName(),
-            transition.getFromState(), transition.getToState());
-      } else {
-        log.info("client '{}': circuit breaker '{}' {} -> {}", client, event.getCircuitBreakerName(),
-            transition.getFromState(), transition.getToState());
-      }
-    });
     return breaker;
+  }
+
+  BreakerTransitions transitions(CircuitBreaker breaker) {
+    return transitions.computeIfAbsent(breaker.getName(), name -> new BreakerTransitions(breaker, client));
   }
 
   Bulkhead bulkhead(String name, int maxConcurrentCalls, Duration maxWait) {

@@ -21,7 +21,10 @@ final class MethodPlan {
   final long timeoutNanos;
   final Bulkhead bulkhead;
   final int maxConcurrentCalls;
+  /** Whether a blocking call may wait for a bulkhead permit (and so spend part of its deadline). */
+  final boolean waitsForPermit;
   final CircuitBreaker breaker;
+  final BreakerTransitions breakerLog;
   /** {@code null} when the method is not retried (no retry policy, or not idempotent). */
   final RetryPlan retry;
   /** {@code null} when no fallback is configured. */
@@ -31,7 +34,7 @@ final class MethodPlan {
   final TimeSource time;
 
   MethodPlan(String client, Method method, boolean async, BoundMethod binding, long timeoutNanos,
-      Bulkhead bulkhead, CircuitBreaker breaker, RetryPlan retry, Fallback fallback,
+      Bulkhead bulkhead, CircuitBreaker breaker, BreakerTransitions breakerLog, RetryPlan retry, Fallback fallback,
       FailureClassifier classifier, CallMetrics metrics, TimeSource time) {
     this.client = client;
     this.method = method;
@@ -41,7 +44,9 @@ final class MethodPlan {
     this.timeoutNanos = timeoutNanos;
     this.bulkhead = bulkhead;
     this.maxConcurrentCalls = bulkhead.getBulkheadConfig().getMaxConcurrentCalls();
+    this.waitsForPermit = !bulkhead.getBulkheadConfig().getMaxWaitDuration().isZero();
     this.breaker = breaker;
+    this.breakerLog = breakerLog;
     this.retry = retry;
     this.fallback = fallback;
     this.classifier = classifier;

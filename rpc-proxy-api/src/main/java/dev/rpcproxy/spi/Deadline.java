@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The whole-call deadline handed to every attempt. A transport turns it into its own cancellation
+ * The whole-call deadline handed to every attempt of one call (the same object for each retry). A transport turns it into its own cancellation
  * (OkHttp call timeout, gRPC {@code CallOptions} deadline) so that the work really stops.
  *
  * <pre>{@code
@@ -18,6 +18,8 @@ public final class Deadline {
   private final TimeSource time;
   private final long deadlineNanos;
   private final long timeoutNanos;
+  // Attempts of one call run one after another, each started after the previous one ended.
+  private Object transportState;
 
   private Deadline(TimeSource time, long startNanos, long timeoutNanos) {
     this.time = time;
@@ -66,6 +68,19 @@ public final class Deadline {
   /** The whole-call timeout this deadline was made from. */
   public Duration timeout() {
     return Duration.ofNanos(timeoutNanos);
+  }
+
+  /**
+   * What the transport kept from this call's previous attempt, e.g. the endpoint it used so that a
+   * retry goes elsewhere; {@code null} on the first attempt.
+   */
+  public Object transportState() {
+    return transportState;
+  }
+
+  /** Keeps {@code state} for this call's next attempt (see {@link #transportState()}). */
+  public void transportState(Object state) {
+    this.transportState = state;
   }
 
   /** The time source this deadline reads. */

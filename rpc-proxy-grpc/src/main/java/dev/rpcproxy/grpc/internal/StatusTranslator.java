@@ -1,0 +1,114 @@
+package dev.rpcproxy.grpc.internal;
+
+import dev.rpcproxy.RemoteCallException;
+import dev.rpcproxy.RpcTimeoutException;
+import dev.rpcproxy.RpcTransportException;
+import dev.rpcproxy.spi.Deadline;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+
+/**
+ * Turns what a gRPC call threw into the exception the pipeline classifies. The table is the one
+ * documented on {@code GrpcTransport}; this class is its only implementation.
+ *
+ * <p>Never reads or reports metadata values other than {@code grpc-retry-pushback-ms}; messages
+ * carry the client, method, status code and the server's (truncated) description only.
+ */
+final class StatusTranslator {
+  /** gRPC's deadline is set a moment after ours; within this of ours, DEADLINE_EXCEEDED is ours. */
+  private static final long OWN_DEADLINE_SLACK_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5);
+
+  /** Longest status description kept as {@link RemoteCallException#detail()}. */
+  static final int MAX_DETAIL = 256;
+
+  static final Metadata.Key<String> RETRY_PUSHBACK_MS =
+      Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
+
+  private StatusTranslator() {}
+
+  /**
+   * The rpc-proxy exception for {@code failure}, keeping it as the cause.
+   *
+   * @param client the client name
+   * @param method the interface method name
+   * @param deadline the call's deadline, for {@link RpcTimeoutException#timeout()}
+   * @param failure what {@code ClientCalls} threw or reported
+   */
+  static RuntimeException translate(String client, String method, Deadline deadline, Throwable failure) {
+    Status status = null;
+    Metadata trailers = null;
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof StatusRuntimeException sre) {
+        status = sre.getStatus();
+        trailers = sre.getTrailers();
+        break;
+      }
+      if (t instanceof StatusException se) {
+        status = se.getStatus();
+        trailers = se.getTrailers();
+        break;
+      }
+    }
+    if (status == null) {
+      return new RpcTransportException(client, method,
+          "gRPC call failed: " + failure.getClass().getName(), false, failure);
+    }
+    Status.Code code = status.getCode();
+    String detail = truncate(status.getDescription());
+    switch (code) {
+      case DEADLINE_EXCEEDED:
+        if (deadline.remainingNanos() > OWN_DEADLINE_SLACK_NANOS) {
+          // Our deadline has time left: the server gave up on a deadline of its own (a slow
+          // downstream). That is the service failing, not this call timing out.
+          return new RemoteCallException(client, method, code.name(), false, false, null, detail, failure);
+        }
+        return new RpcTimeoutException(client, method, deadline.timeout(), failure);
+      case INVALID_ARGUMENT:
+      case NOT_FOUND:
+      case ALREADY_EXISTS:
+      case PERMISSION_DENIED:
+      case UNAUTHENTICATED:
+      case FAILED_PRECONDITION:
+      case OUT_OF_RANGE:
+      case UNIMPLEMENTED:
+        return new RemoteCallException(client, method, code.name(), true, false, null, detail, failure);
+      default:
+        break;
+    }
+    // The service's failures (CANCELLED, DATA_LOSS, INTERNAL, UNKNOWN and anything new too).
+    // Retryable: UNAVAILABLE (nothing was processed) and ABORTED (a
+    // conflict that a fresh attempt may not meet); RESOURCE_EXHAUSTED only when the server said
+    // when to come back. A negative or unparseable pushback means "do not retry" (gRFC A6).
+    boolean retryable = code == Status.Code.UNAVAILABLE || code == Status.Code.ABORTED;
+    Duration retryAfter = null;
+    String pushback = trailers == null ? null : trailers.get(RETRY_PUSHBACK_MS);
+    if (pushback != null) {
+      long millis = parsePushback(pushback);
+      if (millis < 0) {
+        retryable = false;
+      } else {
+        retryAfter = Duration.ofMillis(millis);
+        retryable = retryable || code == Status.Code.RESOURCE_EXHAUSTED;
+      }
+    }
+    return new RemoteCallException(client, method, code.name(), false, retryable, retryAfter, detail, failure);
+  }
+
+  private static long parsePushback(String value) {
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  static String truncate(String description) {
+    if (description == null || description.length() <= MAX_DETAIL) {
+      return description;
+    }
+    return description.substring(0, MAX_DETAIL - 3) + "...";
+  }
+}

@@ -1,0 +1,193 @@
+package dev.rpcproxy.http.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.rpcproxy.RpcException;
+import dev.rpcproxy.RpcTimeoutException;
+import dev.rpcproxy.RpcTransportException;
+import dev.rpcproxy.spi.BoundMethod;
+import dev.rpcproxy.spi.Deadline;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One interface method bound to HTTP: builds the request from the arguments, runs it under the
+ * deadline as OkHttp's per-call timeout, and reads the response. Immutable and thread-safe.
+ *
+ * <p>Logs at DEBUG only the verb, the path template, the status and the duration: never URLs
+ * with their arguments, bodies or header values.
+ */
+final class HttpBinding implements BoundMethod {
+  private static final Logger log = LoggerFactory.getLogger("dev.rpcproxy.http");
+
+  private final String client;
+  private final String method;
+  private final String description;
+  private final OkHttpClient http;
+  private final RequestTemplate template;
+  private final ResponseReader reader;
+  private final boolean idempotent;
+
+  HttpBinding(String client, String method, String description, OkHttpClient http,
+      RequestTemplate template, ResponseReader reader, boolean idempotent) {
+    this.client = client;
+    this.method = method;
+    this.description = description;
+    this.http = http;
+    this.template = template;
+    this.reader = reader;
+    this.idempotent = idempotent;
+  }
+
+  @Override
+  public Object invoke(Object[] args, Deadline deadline) throws Throwable {
+    long nanos = deadline.remainingNanos();
+    if (nanos <= 0) {
+      throw timeout(deadline, null);
+    }
+    Call call = http.newCall(request(args));
+    call.timeout().timeout(nanos, TimeUnit.NANOSECONDS);
+    long start = System.nanoTime();
+    try (Response response = call.execute()) {
+      logStatus(response.code(), start);
+      return reader.read(response, call, deadline.timeSource().clock());
+    } catch (IOException e) {
+      throw failure(e, deadline, start);
+    }
+  }
+
+  @Override
+  public CompletableFuture<?> invokeAsync(Object[] args, Deadline deadline) {
+    long nanos = deadline.remainingNanos();
+    if (nanos <= 0) {
+      return CompletableFuture.failedFuture(timeout(deadline, null));
+    }
+    Call call;
+    try {
+      call = http.newCall(request(args));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    call.timeout().timeout(nanos, TimeUnit.NANOSECONDS);
+    CallFuture future = new CallFuture(call, deadline);
+    call.enqueue(future);
+    return future;
+  }
+
+  @Override
+  public boolean isIdempotent() {
+    return idempotent;
+  }
+
+  @Override
+  public String toString() {
+    return "HttpBinding[" + description + "]";
+  }
+
+  private Request request(Object[] args) {
+    try {
+      return template.toRequest(args);
+    } catch (JsonProcessingException e) {
+      throw new RpcTransportException(client, method,
+          description + ": the request body could not be written as JSON", false, e);
+    }
+  }
+
+  /**
+   * An I/O failure: a timeout if the deadline passed (OkHttp's call timeout cancels the call and
+   * throws {@code InterruptedIOException("timeout")}), otherwise a retryable transport failure.
+   * A socket read or connect timeout of a user's client, before the deadline, is the latter.
+   */
+  private RpcException failure(IOException e, Deadline deadline, long start) {
+    if (log.isDebugEnabled()) {
+      log.debug("{} failed after {} ms: {}", description, elapsedMillis(start), e.getClass().getSimpleName());
+    }
+    if (Thread.currentThread().isInterrupted() && !deadline.isExpired()) {
+      // okio reports the caller's interrupt as InterruptedIOException("interrupted"): not a timeout.
+      return new RpcTransportException(client, method, description + " was interrupted", false, e);
+    }
+    boolean callTimeout = e instanceof InterruptedIOException && !(e instanceof SocketTimeoutException);
+    if (callTimeout || deadline.isExpired()) {
+      return timeout(deadline, e);
+    }
+    return new RpcTransportException(client, method, description + " failed: " + summary(e), true, e);
+  }
+
+  /**
+   * The exception's class and the start of its message. OkHttp's I/O messages name at most a
+   * redacted URL, never header values or bodies.
+   */
+  private static String summary(IOException e) {
+    String message = e.getMessage();
+    if (message == null || message.isEmpty()) {
+      return e.getClass().getSimpleName();
+    }
+    return e.getClass().getSimpleName() + ": " + (message.length() > 120 ? message.substring(0, 120) + "..." : message);
+  }
+
+  private RpcTimeoutException timeout(Deadline deadline, Throwable cause) {
+    return new RpcTimeoutException(client, method, deadline.timeout(), cause);
+  }
+
+  private void logStatus(int code, long start) {
+    if (log.isDebugEnabled()) {
+      log.debug("{} -> {} in {} ms", description, code, elapsedMillis(start));
+    }
+  }
+
+  private static long elapsedMillis(long start) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+  }
+
+  /** The future of one enqueued call; cancelling it cancels the call. */
+  private final class CallFuture extends CompletableFuture<Object> implements Callback {
+    private final Call call;
+    private final Deadline deadline;
+    private final long start = System.nanoTime();
+
+    CallFuture(Call call, Deadline deadline) {
+      this.call = call;
+      this.deadline = deadline;
+    }
+
+    @Override
+    public void onResponse(Call call, Response response) {
+      try (response) {
+        logStatus(response.code(), start);
+        complete(reader.read(response, call, deadline.timeSource().clock()));
+      } catch (IOException e) {
+        completeExceptionally(failure(e, deadline, start));
+      } catch (Throwable t) {
+        completeExceptionally(t);
+      }
+    }
+
+    @Override
+    public void onFailure(Call call, IOException e) {
+      if (!isDone()) {
+        completeExceptionally(failure(e, deadline, start));
+      }
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean cancelled = super.cancel(mayInterruptIfRunning);
+      call.cancel();
+      return cancelled;
+    }
+
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+      return new CompletableFuture<>();
+    }
+  }
+}

@@ -1,0 +1,18 @@
+package dev.rpcproxy.http.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import okhttp3.Headers;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+
+/**
+ * What an {@code HttpTransport} was built with, shared by every method it binds. Immutable.
+ *
+ * @param client the client calls are made with (dispatcher limits already raised)
+ * @param baseUrl the URL each method's path is appended to
+ * @param objectMapper the JSON codec
+ * @param defaultHeaders headers added to every request
+ * @param maxResponseBytes the largest response body read
+ */
+public record HttpSettings(OkHttpClient client, HttpUrl baseUrl, ObjectMapper objectMapper,
+    Headers defaultHeaders, long maxResponseBytes) {}

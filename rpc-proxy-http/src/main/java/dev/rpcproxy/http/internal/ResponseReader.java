@@ -1,0 +1,173 @@
+package dev.rpcproxy.http.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectReader;
+import dev.rpcproxy.RemoteCallException;
+import dev.rpcproxy.RpcTransportException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import okhttp3.Call;
+import okhttp3.MediaType;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.BufferedSource;
+
+/**
+ * Turns a response into the method's value or its {@link RemoteCallException}. Made once per
+ * method; the caller closes the response. Bodies are read through a bound of
+ * {@code maxResponseBytes}: a declared or actual larger body fails without being read whole.
+ */
+final class ResponseReader {
+  /** How a successful body becomes the value. */
+  enum Kind { VOID, STRING, BYTES, JSON }
+
+  /** Error bodies are read up to this many bytes for {@link RemoteCallException#detail()}. */
+  static final int SNIPPET_BYTES = 1024;
+  /** ... and cut to this many characters. */
+  static final int SNIPPET_CHARS = 256;
+
+  private final String client;
+  private final String method;
+  private final String description;
+  private final Kind kind;
+  private final ObjectReader json;
+  private final boolean primitive;
+  private final String typeName;
+  private final long maxBytes;
+
+  ResponseReader(String client, String method, String description, Kind kind, ObjectReader json,
+      boolean primitive, String typeName, long maxBytes) {
+    this.client = client;
+    this.method = method;
+    this.description = description;
+    this.kind = kind;
+    this.json = json;
+    this.primitive = primitive;
+    this.typeName = typeName;
+    this.maxBytes = maxBytes;
+  }
+
+  /**
+   * The value of a 2xx response, or the failure its status stands for.
+   *
+   * @throws RemoteCallException for any status but 2xx
+   * @throws RpcTransportException if the body is too large or not valid JSON
+   * @throws IOException if reading the body failed
+   */
+  Object read(Response response, Call call, Clock clock) throws IOException {
+    int code = response.code();
+    if (code < 200 || code >= 300) {
+      throw error(response, clock);
+    }
+    ResponseBody body = response.body();
+    if (kind == Kind.VOID || body == null) {
+      return null;
+    }
+    boolean noContent = code == 204 || code == 205;
+    byte[] bytes = noContent ? new byte[0] : readBounded(body, call);
+    switch (kind) {
+      case STRING:
+        MediaType type = body.contentType();
+        return new String(bytes, type == null ? StandardCharsets.UTF_8 : type.charset(StandardCharsets.UTF_8));
+      case BYTES:
+        return bytes;
+      default:
+        return decodeJson(bytes);
+    }
+  }
+
+  private Object decodeJson(byte[] bytes) {
+    if (bytes.length == 0) {
+      if (primitive) {
+        throw new RpcTransportException(client, method,
+            description + " returned an empty body for " + typeName, false, null);
+      }
+      return null;
+    }
+    try {
+      return json.readValue(bytes);
+    } catch (JsonProcessingException e) {
+      // Jackson's message may quote the body; the cause keeps it, our message does not.
+      throw new RpcTransportException(client, method,
+          description + " returned a body that is not valid JSON for " + typeName, false, e);
+    } catch (IOException e) {
+      throw new RpcTransportException(client, method,
+          description + " returned a body that could not be decoded as " + typeName, false, e);
+    }
+  }
+
+  private byte[] readBounded(ResponseBody body, Call call) throws IOException {
+    long declared = body.contentLength();
+    if (declared > maxBytes) {
+      throw tooLarge("declares " + declared + " bytes", call);
+    }
+    BufferedSource source = body.source();
+    // request(n) buffers until n bytes are there or the body ends: at most maxBytes + one segment.
+    if (source.request(maxBytes == Long.MAX_VALUE ? maxBytes : maxBytes + 1)) {
+      throw tooLarge("is larger", call);
+    }
+    return source.readByteArray();
+  }
+
+  /**
+   * Cancels the call first: closing an unread body would otherwise drain it for up to 100 ms to
+   * reuse the connection, reading far more than the bound.
+   */
+  private RpcTransportException tooLarge(String what, Call call) {
+    call.cancel();
+    return new RpcTransportException(client, method, description + " response body " + what
+        + " than maxResponseBytes (" + maxBytes + ")", false, null);
+  }
+
+  private RemoteCallException error(Response response, Clock clock) {
+    int code = response.code();
+    boolean callerError = code >= 400 && code < 500 && code != 408 && code != 429;
+    boolean retryable = isRetryable(code);
+    Duration retryAfter = null;
+    if (retryable) {
+      String header = response.header("Retry-After");
+      if (header != null) {
+        retryAfter = RetryAfter.parse(header, clock);
+      }
+    }
+    return new RemoteCallException(client, method, Integer.toString(code), callerError, retryable,
+        retryAfter, snippet(response.body()), null);
+  }
+
+  /** 408, 429, 500, 502, 503 and 504 may well succeed on another attempt; other statuses not. */
+  static boolean isRetryable(int code) {
+    return code == 408 || code == 429 || code == 500 || code == 502 || code == 503 || code == 504;
+  }
+
+  /**
+   * The start of an error body: at most {@link #SNIPPET_BYTES} read, decoded as UTF-8 (malformed
+   * bytes replaced), control characters blanked, cut to {@link #SNIPPET_CHARS}. {@code null} if
+   * empty or unreadable.
+   */
+  static String snippet(ResponseBody body) {
+    if (body == null) {
+      return null;
+    }
+    byte[] bytes;
+    try {
+      BufferedSource source = body.source();
+      source.request(SNIPPET_BYTES);
+      bytes = source.getBuffer().readByteArray(Math.min(source.getBuffer().size(), SNIPPET_BYTES));
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    StringBuilder out = new StringBuilder(Math.min(text.length(), SNIPPET_CHARS));
+    for (int i = 0; i < text.length() && out.length() < SNIPPET_CHARS; i++) {
+      char c = text.charAt(i);
+      out.append(Character.isISOControl(c) ? ' ' : c);
+    }
+    if (out.length() > 0 && Character.isHighSurrogate(out.charAt(out.length() - 1))) {
+      out.setLength(out.length() - 1);
+    }
+    String snippet = out.toString().strip();
+    return snippet.isEmpty() ? null : snippet;
+  }
+}

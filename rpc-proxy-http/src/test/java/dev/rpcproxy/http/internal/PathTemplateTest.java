@@ -1,0 +1,51 @@
+package dev.rpcproxy.http.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import okhttp3.HttpUrl;
+import org.junit.jupiter.api.Test;
+
+class PathTemplateTest {
+  private static String expand(String path, Map<String, Integer> indexes, Object... args) {
+    HttpUrl.Builder url = HttpUrl.get("http://h/base/").newBuilder();
+    PathTemplate.parse(path).resolve(indexes).appendTo(url, args);
+    return url.build().encodedPath();
+  }
+
+  @Test
+  void variablesWithRegexAndMixedSegments() {
+    PathTemplate template = PathTemplate.parse("/items/{id: [0-9]{1,5}}/v{version}.json");
+
+    assertThat(template.variables()).containsExactlyInAnyOrder("id", "version");
+    assertThat(expand("/items/{id: [0-9]{1,5}}/v{version}.json", Map.of("id", 0, "version", 1), 42, 3))
+        .isEqualTo("/base/items/42/v3.json");
+  }
+
+  @Test
+  void trailingSlashIsKept() {
+    assertThat(expand("/items/", Map.of())).isEqualTo("/base/items/");
+  }
+
+  @Test
+  void valuesCannotTraverseThePath() {
+    for (String bad : new String[] {"..", ".", ""}) {
+      assertThatThrownBy(() -> expand("/items/{id}", Map.of("id", 0), bad))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThat(expand("/items/{id}", Map.of("id", 0), "../admin")).isEqualTo("/base/items/..%2Fadmin");
+  }
+
+  @Test
+  void nullPathValueIsRejected() {
+    assertThatThrownBy(() -> expand("/items/{id}", Map.of("id", 0), (Object) null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("@PathParam(\"id\") is null");
+  }
+
+  @Test
+  void unclosedBraceIsRejected() {
+    assertThatThrownBy(() -> PathTemplate.parse("/items/{id")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> PathTemplate.parse("/items/{}")).isInstanceOf(IllegalArgumentException.class);
+  }
+}
