@@ -1,7 +1,6 @@
 package dev.rpcproxy.samples;
 
 import dev.rpcproxy.samples.downstream.DaemonThreads;
-import dev.rpcproxy.samples.downstream.Downstream;
 import dev.rpcproxy.samples.downstream.FaultInjector;
 import dev.rpcproxy.samples.downstream.GrpcServices;
 import dev.rpcproxy.samples.downstream.RestaurantCatalog;
@@ -44,7 +43,7 @@ public final class Demo {
   private static final long SECOND = 1_000_000_000L;
   private static final long STEP_NANOS = 100_000_000L;
   private static final long WARM_UP_LOAD_MILLIS = 1_000;
-  private static final int WARM_UP_SEQUENTIAL_ORDERS = 40;
+  private static final int WARM_UP_SEQUENTIAL_ORDERS = 20;
   static final String WARM_UP = "warm-up";
 
   private final DemoOptions options;
@@ -90,28 +89,28 @@ public final class Demo {
     try (RestaurantServer restaurantServer = RestaurantServer.start(faults);
          GrpcServices grpcServices = GrpcServices.start(faults);
          FtgoClients clients = FtgoClients.connect(restaurantServer.baseUrl(), grpcServices.port(), registry, openWait);
-         MetricsServer metrics = startMetrics();
-         LoadGenerator load = new LoadGenerator(
-             new OrderService(clients.restaurants(), clients.consumers(), clients.kitchen()), registry,
-             Scenario.MAX_THREADS)) {
-      RegistryReader reader = new RegistryReader(registry, FtgoClients.NAMES);
-      ClientStateSampler sampler = new ClientStateSampler(reader);
-      sampling.scheduleAtFixedRate(sampler::sample, 0, 10, TimeUnit.MILLISECONDS);
+         MetricsServer metrics = startMetrics()) {
+      OrderService orders = new OrderService(clients.restaurants(), clients.consumers(), clients.kitchen());
+      try (LoadGenerator load = new LoadGenerator(orders, registry, Scenario.MAX_THREADS)) {
+        RegistryReader reader = new RegistryReader(registry, FtgoClients.NAMES);
+        ClientStateSampler sampler = new ClientStateSampler(reader);
+        sampling.scheduleAtFixedRate(sampler::sample, 0, 10, TimeUnit.MILLISECONDS);
 
-      banner(plan, clients, restaurantServer, grpcServices, metrics);
-      dashboardUrl.complete(metrics.dashboardUrl());
-      warmUp(new OrderService(clients.restaurants(), clients.consumers(), clients.kitchen()), load, reader);
+        banner(plan, clients, restaurantServer, grpcServices, metrics);
+        dashboardUrl.complete(metrics.dashboardUrl());
+        warmUp(orders, load, reader);
 
-      LiveTable table = new LiveTable(out, reader, sampler);
-      List<PhaseResult> results = new ArrayList<>();
-      long storyStart = System.nanoTime();
-      for (int i = 0; i < plan.size(); i++) {
-        results.add(runPhase(i, plan, faults, load, reader, sampler, table, storyStart));
+        LiveTable table = new LiveTable(out, reader, sampler);
+        List<PhaseResult> results = new ArrayList<>();
+        long storyStart = System.nanoTime();
+        for (int i = 0; i < plan.size(); i++) {
+          results.add(runPhase(i, plan, faults, load, reader, sampler, table, storyStart));
+        }
+        load.setLoad(null);
+        current = null;
+        new Summary(out).print(results, (System.nanoTime() - runStart) / 1e9);
+        return results;
       }
-      load.setLoad(null);
-      current = null;
-      new Summary(out).print(results, (System.nanoTime() - runStart) / 1e9);
-      return results;
     } finally {
       dashboardUrl.completeExceptionally(new IllegalStateException("the demo ended before its dashboard was up"));
       sampling.shutdownNow();
@@ -256,7 +255,6 @@ public final class Demo {
   }
 
   private static void applyFaults(FaultInjector faults, Scenario scenario, double progress) {
-    scenario.faultsAt(progress).forEach((Downstream service, dev.rpcproxy.samples.downstream.Fault fault) ->
-        faults.set(service, fault));
+    scenario.faultsAt(progress).forEach(faults::set);
   }
 }

@@ -10,9 +10,9 @@ import java.util.List;
  */
 public record Phase(Scenario scenario, Duration length, boolean leadIn) {
 
-  /** The name in output, e.g. {@code down} or {@code down (lead-in)}. */
+  /** The name in output, e.g. {@code down} or {@code lead-in: down}. */
   public String label() {
-    return scenario.label() + (leadIn ? " (lead-in)" : "");
+    return (leadIn ? "lead-in: " : "") + scenario.label();
   }
 
   /**

@@ -68,7 +68,7 @@ class DemoOptionsTest {
     assertThat(Phase.plan(Scenario.RECOVERING, Duration.ofSeconds(10)))
         .extracting(Phase::label, Phase::length)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("down (lead-in)", Duration.ofSeconds(3)),
+            org.assertj.core.groups.Tuple.tuple("lead-in: down", Duration.ofSeconds(3)),
             org.assertj.core.groups.Tuple.tuple("recovering", Duration.ofSeconds(7)));
   }
 

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,11 +60,15 @@ public final class GrpcServices implements AutoCloseable {
 
   /** Stops the server at once (pending calls end with UNAVAILABLE) and its scheduler. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     server.shutdownNow();
     scheduler.shutdownNow();
-    server.awaitTermination(5, TimeUnit.SECONDS);
-    scheduler.awaitTermination(5, TimeUnit.SECONDS);
+    try {
+      server.awaitTermination(5, TimeUnit.SECONDS);
+      scheduler.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Answers {@code observer} after the injected delay: an error, or what {@code answer} gives. */
@@ -98,7 +103,7 @@ public final class GrpcServices implements AutoCloseable {
     } else {
       try {
         scheduler.schedule(reply, decision.delayMillis(), TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+      } catch (RejectedExecutionException shuttingDown) {
         observer.onError(Status.UNAVAILABLE.withDescription("shutting down").asRuntimeException());
       }
     }

@@ -104,9 +104,13 @@ public final class RestaurantServer implements AutoCloseable {
 
   /** Stops accepting requests, interrupts the ones waiting and frees the port. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     server.stop(0);
     executor.shutdownNow();
-    executor.awaitTermination(5, TimeUnit.SECONDS);
+    try {
+      executor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -45,7 +46,6 @@ public final class LoadGenerator implements AutoCloseable {
     this.placed = timer(registry, "placed");
     this.rejected = timer(registry, "rejected");
     this.failed = timer(registry, "failed");
-    this.load = null;
     DaemonThreads threads = new DaemonThreads("load");
     for (int i = 0; i < maxThreads; i++) {
       int index = i;
@@ -100,7 +100,7 @@ public final class LoadGenerator implements AutoCloseable {
         return; // closing
       }
       if (running) {
-        outcome.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        outcome.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       }
     }
   }
@@ -141,13 +141,17 @@ public final class LoadGenerator implements AutoCloseable {
 
   /** Stops every worker; orders in flight are interrupted and not recorded. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     running = false;
     for (Thread worker : workers) {
       worker.interrupt();
     }
-    for (Thread worker : workers) {
-      worker.join(5_000);
+    try {
+      for (Thread worker : workers) {
+        worker.join(5_000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -14,8 +14,6 @@ import java.util.concurrent.TimeUnit;
  * Immutable.
  */
 public final class Histogram {
-  public static final Histogram EMPTY = new Histogram(new TreeMap<>(), 0);
-
   /** Upper bound in nanoseconds → calls at or below it. */
   private final TreeMap<Double, Double> cumulative;
   private final double count;

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -79,7 +80,7 @@ public final class RegistryReader {
   public Optional<String> breakerState(String client) {
     for (Gauge gauge : registry.find(BREAKER_STATE).tag("name", client).gauges()) {
       if (gauge.value() >= 1) {
-        return Optional.ofNullable(gauge.getId().getTag("state")).map(s -> s.toUpperCase(java.util.Locale.ROOT));
+        return Optional.ofNullable(gauge.getId().getTag("state")).map(s -> s.toUpperCase(Locale.ROOT));
       }
     }
     return Optional.empty();

@@ -1,5 +1,6 @@
 package dev.rpcproxy.samples.observe;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -47,11 +48,11 @@ public record Snapshot(long nanos, Map<String, ClientCounts> clients, Map<String
 
   /** What happened between {@code earlier} and this snapshot. */
   public Snapshot minus(Snapshot earlier) {
-    Map<String, ClientCounts> clientDiff = new java.util.LinkedHashMap<>();
+    Map<String, ClientCounts> clientDiff = new LinkedHashMap<>();
     clients.forEach((name, counts) -> clientDiff.put(name, counts.minus(earlier.client(name))));
-    Map<String, Long> orderDiff = new java.util.LinkedHashMap<>();
+    Map<String, Long> orderDiff = new LinkedHashMap<>();
     orders.forEach((outcome, n) -> orderDiff.put(outcome, n - earlier.orders(outcome)));
-    Map<String, Long> requestDiff = new java.util.LinkedHashMap<>();
+    Map<String, Long> requestDiff = new LinkedHashMap<>();
     downstreamRequests.forEach((service, n) -> requestDiff.put(service, n - earlier.downstreamRequests(service)));
     return new Snapshot(nanos - earlier.nanos, clientDiff, orderDiff, orderLatency.minus(earlier.orderLatency),
         requestDiff);

@@ -165,11 +165,15 @@ public final class FtgoClients implements AutoCloseable {
 
   /** Closes the clients' transports, then the gRPC channel. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     RpcProxy.close(restaurants);
     RpcProxy.close(consumers);
     RpcProxy.close(kitchen);
     channel.shutdownNow();
-    channel.awaitTermination(5, TimeUnit.SECONDS);
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
