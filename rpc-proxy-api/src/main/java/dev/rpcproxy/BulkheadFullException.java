@@ -11,10 +11,14 @@ public class BulkheadFullException extends RpcException {
 
   /** @param maxConcurrentCalls the bulkhead's bound */
   public BulkheadFullException(String client, String method, int maxConcurrentCalls) {
-    super(client, method,
-        client + "." + method + " rejected: " + maxConcurrentCalls + " calls already outstanding",
-        null, false);
+    super(client, method, null, null, false);
     this.maxConcurrentCalls = maxConcurrentCalls;
+  }
+
+  /** Built when asked, not when thrown: rejections are often caught and never printed. */
+  @Override
+  public String getMessage() {
+    return client() + "." + method() + " rejected: " + maxConcurrentCalls + " calls already outstanding";
   }
 
   /** The bound that was reached. */

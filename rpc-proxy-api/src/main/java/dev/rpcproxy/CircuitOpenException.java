@@ -11,9 +11,14 @@ public class CircuitOpenException extends RpcException {
 
   /** @param breaker the name of the open breaker ({@code client} or {@code client.method}) */
   public CircuitOpenException(String client, String method, String breaker) {
-    super(client, method,
-        client + "." + method + " rejected: circuit breaker '" + breaker + "' is open", null, false);
+    super(client, method, null, null, false);
     this.breaker = breaker;
+  }
+
+  /** Built when asked, not when thrown: rejections are often caught and never printed. */
+  @Override
+  public String getMessage() {
+    return client() + "." + method() + " rejected: circuit breaker '" + breaker + "' is open";
   }
 
   /** The name of the breaker that rejected the call. */

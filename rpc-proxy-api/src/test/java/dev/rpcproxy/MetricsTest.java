@@ -89,6 +89,15 @@ class MetricsTest {
     }
     assertThat(registry.get("resilience4j.circuitbreaker.state").tags("name", "shop", "state", "open")
         .gauge().value()).isEqualTo(1.0);
+    assertThat(registry.get("resilience4j.circuitbreaker.buffered.calls").tags("name", "shop", "kind", "failed")
+        .gauge().value()).isEqualTo(4.0);
+    assertThat(registry.get("resilience4j.circuitbreaker.failure.rate").tags("name", "shop").gauge().value())
+        .isEqualTo(100.0);
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(() -> api.get("x")).isInstanceOf(CircuitOpenException.class);
+    }
+    assertThat(registry.get("resilience4j.circuitbreaker.not.permitted.calls").tags("name", "shop")
+        .functionCounter().count()).isEqualTo(3.0);
   }
 
   @Test

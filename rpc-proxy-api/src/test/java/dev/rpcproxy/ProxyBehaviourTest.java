@@ -110,6 +110,25 @@ class ProxyBehaviourTest {
   }
 
   @Test
+  void anAttemptThatCompletesAtOnceArmsNoDeadlineTimer() {
+    FakeTime time = new FakeTime();
+    Api target = new Api() {
+      @Override
+      public String get(String id) {
+        return id;
+      }
+
+      @Override
+      public CompletionStage<String> stage(String id) {
+        return CompletableFuture.completedFuture(id);
+      }
+    };
+    Api api = RpcProxy.builder(Api.class).transport(Transports.inline(target)).timeSource(time).build();
+    assertThat(api.stage("now").toCompletableFuture().join()).isEqualTo("now");
+    assertThat(time.pendingTasks()).isZero();
+  }
+
+  @Test
   void asyncSuccessCompletesWithTheValue() {
     Recording transport = new Recording();
     Api api = RpcProxy.builder(Api.class).transport(transport).build();

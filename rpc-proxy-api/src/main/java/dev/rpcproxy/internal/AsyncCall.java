@@ -65,14 +65,17 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
     }
     holdsPermit = true;
     if (plan.retry != null) {
-      plan.retry.onCall();
-    }
-    deadlineTask = plan.time.schedule(this, deadline.remainingNanos());
-    if (state != RUNNING) {
-      deadlineTask.cancel(false);
-      return this;
+      plan.retry.onCall(start);
     }
     nextAttempt();
+    // Most attempts that complete at once need no deadline timer: arm it only if still running.
+    if (state == RUNNING) {
+      Future<?> task = plan.time.schedule(this, deadline.remainingNanos());
+      deadlineTask = task;
+      if (state != RUNNING) {
+        task.cancel(false); // ended meanwhile; end() may have missed this task
+      }
+    }
     return this;
   }
 
@@ -90,15 +93,14 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
       fail(CallPipeline.timeout(plan, null), Outcome.TIMEOUT);
       return;
     }
-    boolean permitted = plan.breaker.tryAcquirePermission();
-    plan.breakerLog.check();
-    if (!permitted) {
+    // The first attempt starts when the call does (only a permit check lies between).
+    long now = attempt == 0 ? start : plan.time.nanoTime();
+    if (!plan.guard.tryAcquire(now)) {
       fail(CallPipeline.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
       return;
     }
     attempt++;
-    // The first attempt starts when the call does (only a permit check lies between).
-    attemptStart = attempt == 1 ? start : plan.time.nanoTime();
+    attemptStart = now;
     CompletableFuture<?> future = CallPipeline.startAttempt(plan, args, deadline);
     current = future;
     if (state != RUNNING) {
@@ -110,15 +112,17 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
   /** An attempt completed. */
   @Override
   public void accept(Object value, Throwable error) {
-    long took = plan.time.nanoTime() - attemptStart;
+    long now = plan.time.nanoTime();
+    long took = now - attemptStart;
     Throwable failure = unwrap(error);
     if (state != RUNNING) {
       settleLate(failure, took);
+      plan.guard.check(now);
       return;
     }
     if (failure == null) {
       plan.breaker.onSuccess(took, TimeUnit.NANOSECONDS);
-      plan.breakerLog.check();
+      plan.guard.check(now);
       succeed(value);
       return;
     }
@@ -129,7 +133,7 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
       return;
     }
     plan.breaker.onError(took, TimeUnit.NANOSECONDS, failure);
-    plan.breakerLog.check();
+    plan.guard.check(now);
     long delay = plan.retry == null
         ? RetryPlan.NO_RETRY
         : plan.retry.delayNanos(attempt, verdict, failure, deadline);
@@ -156,7 +160,6 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
     } else {
       plan.breaker.onError(took, TimeUnit.NANOSECONDS, failure);
     }
-    plan.breakerLog.check();
   }
 
   private boolean end(Outcome how) {

@@ -45,82 +45,82 @@ final class CallPipeline {
 
   private static Object invokeBlocking(MethodPlan plan, Object[] args) throws Throwable {
     long start = plan.time.nanoTime();
+    if (!plan.bulkhead.tryAcquirePermission()) {
+      return failed(plan, args, bulkheadFull(plan), start);
+    }
     Deadline deadline = Deadline.of(plan.time, start, plan.timeoutNanos);
-    Object result = null;
-    Throwable failure = null;
+    Object result;
     long end;
-    if (plan.bulkhead.tryAcquirePermission()) {
-      try {
-        result = attempts(plan, args, deadline, start);
-      } catch (Throwable t) {
-        failure = t;
-      } finally {
-        plan.bulkhead.onComplete();
+    try {
+      if (plan.retry != null) {
+        plan.retry.onCall(start);
       }
-      end = plan.time.nanoTime();
-    } else {
-      failure = bulkheadFull(plan);
-      end = plan.time.nanoTime();
-    }
-    if (failure == null) {
-      plan.metrics.record(Outcome.SUCCESS, end - start);
-      if (plan.fallback != null) {
-        plan.fallback.onSuccess(plan.client, plan.method, args, result);
-      }
-      return result;
-    }
-    Outcome outcome = outcomeOf(plan, failure);
-    plan.metrics.record(outcome, end - start);
-    return fallback(plan, args, failure, outcome);
-  }
-
-  private static Object attempts(MethodPlan plan, Object[] args, Deadline deadline, long start)
-      throws Throwable {
-    if (plan.retry != null) {
-      plan.retry.onCall();
-    }
-    // A permit wait may have used up the deadline; without one, no time has passed since start.
-    long attemptStart = plan.waitsForPermit ? plan.time.nanoTime() : start;
-    for (int attempt = 1; ; attempt++) {
-      if ((attempt > 1 || plan.waitsForPermit) && deadline.isExpired()) {
-        throw timeout(plan, null);
-      }
-      boolean permitted = plan.breaker.tryAcquirePermission();
-      plan.breakerLog.check();
-      if (!permitted) {
-        throw circuitOpen(plan);
-      }
-      try {
-        Object result = plan.binding.invoke(args, deadline);
-        plan.breaker.onSuccess(plan.time.nanoTime() - attemptStart, TimeUnit.NANOSECONDS);
-        plan.breakerLog.check();
-        return result;
-      } catch (Throwable t) {
-        Verdict verdict = plan.classifier.classify(t);
-        if (verdict == Verdict.CALLER_ERROR) {
-          plan.breaker.releasePermission();
-          throw t;
+      // A permit wait may have used up the deadline; without one, no time has passed since start.
+      long attemptStart = plan.waitsForPermit ? plan.time.nanoTime() : start;
+      for (int attempt = 1; ; attempt++) {
+        if ((attempt > 1 || plan.waitsForPermit) && deadline.isExpired()) {
+          throw timeout(plan, null);
         }
-        plan.breaker.onError(plan.time.nanoTime() - attemptStart, TimeUnit.NANOSECONDS, t);
-        plan.breakerLog.check();
-        long delay = plan.retry == null
-            ? RetryPlan.NO_RETRY
-            : plan.retry.delayNanos(attempt, verdict, t, deadline);
-        if (delay == RetryPlan.NO_RETRY) {
-          throw t;
+        if (!plan.guard.tryAcquire(attemptStart)) {
+          throw circuitOpen(plan);
         }
-        if (delay > 0) {
-          try {
-            plan.time.sleep(delay);
-          } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            t.addSuppressed(interrupted);
+        try {
+          result = plan.binding.invoke(args, deadline);
+        } catch (Throwable t) {
+          long failedAt = plan.time.nanoTime();
+          Verdict verdict = plan.classifier.classify(t);
+          if (verdict == Verdict.CALLER_ERROR) {
+            plan.breaker.releasePermission();
             throw t;
           }
+          plan.breaker.onError(failedAt - attemptStart, TimeUnit.NANOSECONDS, t);
+          plan.guard.check(failedAt);
+          long delay = plan.retry == null
+              ? RetryPlan.NO_RETRY
+              : plan.retry.delayNanos(attempt, verdict, t, deadline);
+          if (delay == RetryPlan.NO_RETRY) {
+            throw t;
+          }
+          sleep(plan, delay, t);
+          attemptStart = plan.time.nanoTime();
+          continue;
         }
-        attemptStart = plan.time.nanoTime();
+        end = plan.time.nanoTime();
+        plan.breaker.onSuccess(end - attemptStart, TimeUnit.NANOSECONDS);
+        plan.guard.check(end);
+        break;
       }
+    } catch (Throwable t) {
+      plan.bulkhead.onComplete();
+      return failed(plan, args, t, start);
     }
+    plan.bulkhead.onComplete();
+    plan.metrics.record(Outcome.SUCCESS, end - start);
+    if (plan.fallback != null) {
+      plan.fallback.onSuccess(plan.client, plan.method, args, result);
+    }
+    return result;
+  }
+
+  /** Waits before a blocking retry; an interrupt ends the call with the attempt's failure. */
+  private static void sleep(MethodPlan plan, long delayNanos, Throwable failure) throws Throwable {
+    if (delayNanos <= 0) {
+      return;
+    }
+    try {
+      plan.time.sleep(delayNanos);
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      failure.addSuppressed(interrupted);
+      throw failure;
+    }
+  }
+
+  /** Records a blocking call's failure and applies the fallback, or rethrows. */
+  private static Object failed(MethodPlan plan, Object[] args, Throwable failure, long start) throws Throwable {
+    Outcome outcome = outcomeOf(plan, failure);
+    plan.metrics.record(outcome, plan.time.nanoTime() - start);
+    return fallback(plan, args, failure, outcome);
   }
 
   /** Applies the fallback to a blocking call's failure, or rethrows it. */

@@ -104,7 +104,7 @@ public final class ClientAssembly {
         retry = new RetryPlan(retryPolicy, budgets.computeIfAbsent(retryPolicy, p -> new RetryBudget(p, time)));
       }
       plans.put(method, new MethodPlan(client, method, context.async(), binding,
-          effective.timeout().orElseThrow().toNanos(), bulkhead, breaker, resources.transitions(breaker), retry,
+          effective.timeout().orElseThrow().toNanos(), bulkhead, breaker, resources.guard(breaker), retry,
           methodFallback,
           classifier, CallMetrics.create(registry, client, method.getName()), time));
     }

@@ -9,21 +9,20 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine;
 import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
-import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 
 /**
  * The Resilience4j breakers and bulkheads of one client, created by name ({@code client} or
- * {@code client.method}), each with its {@link BreakerTransitions} log, bound to Micrometer with
- * Resilience4j's own meter binders.
+ * {@code client.method}), each behind its {@link BreakerGuard}, published to Micrometer under
+ * Resilience4j's meter names ({@link BreakerMeters}, Resilience4j's own bulkhead binder).
  */
 final class ClientResources {
   private final String client;
   private final TimeSource time;
   private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
   private final BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
-  private final java.util.Map<String, BreakerTransitions> transitions = new java.util.HashMap<>();
+  private final java.util.Map<String, BreakerGuard> guards = new java.util.LinkedHashMap<>();
 
   ClientResources(String client, TimeSource time) {
     this.client = client;
@@ -44,8 +43,8 @@ final class ClientResources {
     return breaker;
   }
 
-  BreakerTransitions transitions(CircuitBreaker breaker) {
-    return transitions.computeIfAbsent(breaker.getName(), name -> new BreakerTransitions(breaker, client));
+  BreakerGuard guard(CircuitBreaker breaker) {
+    return guards.computeIfAbsent(breaker.getName(), name -> new BreakerGuard(breaker, client));
   }
 
   Bulkhead bulkhead(String name, int maxConcurrentCalls, Duration maxWait) {
@@ -61,7 +60,7 @@ final class ClientResources {
 
   void bindMetrics(MeterRegistry registry) {
     if (registry != null) {
-      TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
+      guards.values().forEach(guard -> BreakerMeters.bind(registry, guard));
       TaggedBulkheadMetrics.ofBulkheadRegistry(bulkheads).bindTo(registry);
     }
   }

@@ -24,7 +24,7 @@ final class MethodPlan {
   /** Whether a blocking call may wait for a bulkhead permit (and so spend part of its deadline). */
   final boolean waitsForPermit;
   final CircuitBreaker breaker;
-  final BreakerTransitions breakerLog;
+  final BreakerGuard guard;
   /** {@code null} when the method is not retried (no retry policy, or not idempotent). */
   final RetryPlan retry;
   /** {@code null} when no fallback is configured. */
@@ -34,7 +34,7 @@ final class MethodPlan {
   final TimeSource time;
 
   MethodPlan(String client, Method method, boolean async, BoundMethod binding, long timeoutNanos,
-      Bulkhead bulkhead, CircuitBreaker breaker, BreakerTransitions breakerLog, RetryPlan retry, Fallback fallback,
+      Bulkhead bulkhead, CircuitBreaker breaker, BreakerGuard guard, RetryPlan retry, Fallback fallback,
       FailureClassifier classifier, CallMetrics metrics, TimeSource time) {
     this.client = client;
     this.method = method;
@@ -46,7 +46,7 @@ final class MethodPlan {
     this.maxConcurrentCalls = bulkhead.getBulkheadConfig().getMaxConcurrentCalls();
     this.waitsForPermit = !bulkhead.getBulkheadConfig().getMaxWaitDuration().isZero();
     this.breaker = breaker;
-    this.breakerLog = breakerLog;
+    this.guard = guard;
     this.retry = retry;
     this.fallback = fallback;
     this.classifier = classifier;

@@ -33,9 +33,9 @@ final class RetryBudget {
     }
   }
 
-  /** Counts one call (first attempts only). */
-  void onCall() {
-    calls.incrementAndGet(bucket(Math.floorDiv(time.nanoTime(), bucketNanos)));
+  /** Counts one call (first attempts only), started at {@code now} on the time source. */
+  void onCall(long now) {
+    calls.incrementAndGet(bucket(Math.floorDiv(now, bucketNanos)));
   }
 
   /** Takes one retry from the budget; {@code false} if it is spent. */

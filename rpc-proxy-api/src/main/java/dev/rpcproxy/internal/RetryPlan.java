@@ -26,9 +26,9 @@ final class RetryPlan {
     this.budget = budget;
   }
 
-  /** Counts a call towards the budget. */
-  void onCall() {
-    budget.onCall();
+  /** Counts a call, started at {@code now}, towards the budget. */
+  void onCall(long now) {
+    budget.onCall(now);
   }
 
   /**
