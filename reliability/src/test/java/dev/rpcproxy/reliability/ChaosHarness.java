@@ -1,0 +1,777 @@
+package dev.rpcproxy.reliability;
+
+import dev.rpcproxy.BulkheadFullException;
+import dev.rpcproxy.CircuitOpenException;
+import dev.rpcproxy.Policy;
+import dev.rpcproxy.RemoteCallException;
+import dev.rpcproxy.RetryPolicy;
+import dev.rpcproxy.RpcProxy;
+import dev.rpcproxy.RpcTimeoutException;
+import dev.rpcproxy.RpcTransportException;
+import dev.rpcproxy.grpc.GrpcTransport;
+import dev.rpcproxy.http.HttpTransport;
+import dev.rpcproxy.reliability.proto.InventoryGrpc;
+import dev.rpcproxy.reliability.proto.Item;
+import dev.rpcproxy.reliability.proto.ItemRequest;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
+import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAccumulator;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import okhttp3.Dispatcher;
+import okhttp3.OkHttpClient;
+
+/**
+ * Many threads call a REST and a gRPC service through rpc-proxy clients while a {@link
+ * FaultInjector} breaks the services in every way it knows, alternating healthy and outage phases.
+ * {@link #run} returns a {@link Result} with the figures and every broken invariant.
+ */
+final class ChaosHarness {
+  static final String REST = "rest-inventory";
+  static final String GRPC = "grpc-inventory";
+  private static final int IDS = 64;
+  /** Server-side slack for abandoned calls whose hang-up the server has not seen yet (see collect). */
+  static final int ABANDONED_ALLOWANCE = 2;
+
+  /** What to run. */
+  record Config(Duration duration, int threads, long seed, Duration healthyPhase, Duration outagePhase,
+      Duration timeout, int maxConcurrentCalls, Duration breakerOpenWait, long maxOvershootMillis,
+      long maxHeapGrowthBytes, int thinkMicros) {
+
+    /** The default-build subset: a few seconds, fixed seed. */
+    static Config fast(long seed) {
+      return new Config(Duration.ofMillis(6_500), 8, seed, Duration.ofMillis(1_500), Duration.ofMillis(1_000),
+          Duration.ofMillis(300), 6, Duration.ofMillis(250), 200, 64L << 20, 4_000);
+    }
+
+    /** The soak, from system properties {@code soak.duration}, {@code soak.threads}, {@code soak.seed}. */
+    static Config soak() {
+      return new Config(
+          Duration.parse(System.getProperty("soak.duration", "PT3M")),
+          Integer.getInteger("soak.threads", 16),
+          Long.getLong("soak.seed", 20260101L),
+          Duration.parse(System.getProperty("soak.healthyPhase", "PT15S")),
+          Duration.parse(System.getProperty("soak.outagePhase", "PT8S")),
+          Duration.ofMillis(300), 8, Duration.ofMillis(1_000), 200, 64L << 20,
+          Integer.getInteger("soak.thinkMicros", 8_000));
+    }
+  }
+
+  /** How a call ended, as its caller saw it. Exactly one per call. */
+  enum Seen {
+    SUCCESS, FALLBACK, TIMEOUT, BULKHEAD_FULL, CIRCUIT_OPEN, REMOTE_FAILURE, TRANSPORT, CLIENT_ERROR,
+    CANCELLED, UNEXPECTED
+  }
+
+  /** Figures of one client. */
+  static final class ClientFigures {
+    final String name;
+    final LongAdder issued = new LongAdder();
+    final EnumMap<Seen, LongAdder> seen = new EnumMap<>(Seen.class);
+    final LongAccumulator maxOvershootNanos = new LongAccumulator(Math::max, 0);
+    final LongAccumulator maxElapsedNanos = new LongAccumulator(Math::max, 0);
+    final LongAccumulator coldStartMaxNanos = new LongAccumulator(Math::max, 0);
+    final java.util.concurrent.atomic.AtomicReference<String> slowest = new java.util.concurrent.atomic.AtomicReference<>("none");
+    final MarkingFallback fallback = new MarkingFallback();
+    long timerCount;
+    final Map<String, Long> timerByOutcome = new LinkedHashMap<>();
+    long fallbackCounter;
+    int bulkheadMax;
+    int serverMaxInFlight;
+    long arrivalsOverBulkhead;
+    long serverRequests;
+    int breakerOpenings;
+    boolean openSeenInEveryOutage;
+    boolean closedAfterEveryOutage;
+    String finalBreakerState;
+
+    ClientFigures(String name) {
+      this.name = name;
+      for (Seen s : Seen.values()) {
+        seen.put(s, new LongAdder());
+      }
+    }
+
+    long seen(Seen s) {
+      return seen.get(s).sum();
+    }
+
+    long seenTotal() {
+      return seen.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+  }
+
+  /** Everything a run measured. */
+  static final class Result {
+    final Config config;
+    final ClientFigures rest = new ClientFigures(REST);
+    final ClientFigures grpc = new ClientFigures(GRPC);
+    final List<String> violations = Collections.synchronizedList(new ArrayList<>());
+    final List<String> leaks = new ArrayList<>();
+    final Map<String, Long> faultsInjected = new LinkedHashMap<>();
+    long heapAfterWarmup;
+    long heapAtEnd;
+    int threadsBefore;
+    int threadsAfter;
+    List<String> lingeringThreads = List.of();
+    long wallMillis;
+    int phases;
+
+    Result(Config config) {
+      this.config = config;
+    }
+
+    long maxOvershootMillis() {
+      return TimeUnit.NANOSECONDS.toMillis(Math.max(rest.maxOvershootNanos.get(), grpc.maxOvershootNanos.get()));
+    }
+
+    /** The summary as a Markdown table. */
+    String table() {
+      StringBuilder out = new StringBuilder();
+      out.append(String.format(Locale.ROOT, "run: %d ms wall, %d threads, seed %d, %d phases (healthy %d ms / outage %d ms), "
+              + "timeout %d ms, bulkhead %d%n%n", wallMillis, config.threads(), config.seed(), phases,
+          config.healthyPhase().toMillis(), config.outagePhase().toMillis(), config.timeout().toMillis(),
+          config.maxConcurrentCalls()));
+      out.append("| figure | ").append(REST).append(" | ").append(GRPC).append(" |\n|---|---:|---:|\n");
+      row(out, "calls issued", rest.issued.sum(), grpc.issued.sum());
+      for (Seen s : Seen.values()) {
+        row(out, "seen " + s.name().toLowerCase(Locale.ROOT), rest.seen(s), grpc.seen(s));
+      }
+      row(out, "sum of rpc.client.calls counts", rest.timerCount, grpc.timerCount);
+      for (String outcome : rest.timerByOutcome.keySet()) {
+        row(out, "  outcome=" + outcome, rest.timerByOutcome.get(outcome), grpc.timerByOutcome.getOrDefault(outcome, 0L));
+      }
+      row(out, "rpc.client.fallbacks counter", rest.fallbackCounter, grpc.fallbackCounter);
+      row(out, "fallback answers produced", rest.fallback.answers.sum(), grpc.fallback.answers.sum());
+      row(out, "server requests (attempts)", rest.serverRequests, grpc.serverRequests);
+      out.append(String.format(Locale.ROOT, "| server max in flight / bulkhead | %d / %d | %d / %d |%n",
+          rest.serverMaxInFlight, rest.bulkheadMax, grpc.serverMaxInFlight, grpc.bulkheadMax));
+      row(out, "server arrivals above the bulkhead (abandoned calls not yet noticed)", rest.arrivalsOverBulkhead, grpc.arrivalsOverBulkhead);
+      out.append(String.format(Locale.ROOT, "| max call time, warm (ms) | %.1f | %.1f |%n",
+          rest.maxElapsedNanos.get() / 1e6, grpc.maxElapsedNanos.get() / 1e6));
+      out.append(String.format(Locale.ROOT, "| max overshoot past deadline, warm (ms) | %.1f | %.1f |%n",
+          rest.maxOvershootNanos.get() / 1e6, grpc.maxOvershootNanos.get() / 1e6));
+      out.append(String.format(Locale.ROOT, "| slowest call in the first second (cold JVM) (ms) | %.1f | %.1f |%n",
+          rest.coldStartMaxNanos.get() / 1e6, grpc.coldStartMaxNanos.get() / 1e6));
+      out.append("| slowest call | ").append(rest.slowest.get()).append(" | ").append(grpc.slowest.get()).append(" |\n");
+      row(out, "breaker openings observed", rest.breakerOpenings, grpc.breakerOpenings);
+      out.append(String.format(Locale.ROOT, "| breaker open in every outage / closed after each | %s / %s | %s / %s |%n",
+          rest.openSeenInEveryOutage, rest.closedAfterEveryOutage, grpc.openSeenInEveryOutage, grpc.closedAfterEveryOutage));
+      out.append(String.format(Locale.ROOT, "| breaker state at end | %s | %s |%n", rest.finalBreakerState, grpc.finalBreakerState));
+      out.append(String.format(Locale.ROOT, "%n| process | value |%n|---|---:|%n"));
+      out.append(String.format(Locale.ROOT, "| heap used after GC, after warm-up | %.1f MiB |%n", heapAfterWarmup / 1048576.0));
+      out.append(String.format(Locale.ROOT, "| heap used after GC, at end | %.1f MiB |%n", heapAtEnd / 1048576.0));
+      out.append(String.format(Locale.ROOT, "| live threads before / after teardown | %d / %d |%n", threadsBefore, threadsAfter));
+      out.append(String.format(Locale.ROOT, "| leaks found | %d |%n", leaks.size()));
+      out.append(String.format(Locale.ROOT, "| invariant violations | %d |%n", violations.size()));
+      out.append("\nfaults injected: ").append(faultsInjected).append('\n');
+      if (!lingeringThreads.isEmpty()) {
+        out.append("process-wide threads still alive (not leaks, see RELIABILITY.md): ").append(lingeringThreads).append('\n');
+      }
+      for (String leak : leaks) {
+        out.append("LEAK: ").append(leak).append('\n');
+      }
+      synchronized (violations) {
+        violations.stream().limit(20).forEach(v -> out.append("VIOLATION: ").append(v).append('\n'));
+      }
+      return out.toString();
+    }
+
+    private static void row(StringBuilder out, String name, long a, long b) {
+      out.append("| ").append(name).append(" | ").append(a).append(" | ").append(b).append(" |\n");
+    }
+  }
+
+  /** Threads every JVM process keeps, started by libraries on first use; they are not per-client. */
+  private static final List<String> PROCESS_WIDE_THREADS = List.of(
+      "rpc-proxy-timer", "Okio Watchdog", "OkHttp TaskRunner", "ForkJoinPool.commonPool-worker",
+      "process reaper", "Attach Listener", "surefire-forkedjvm");
+
+  private final Config config;
+  private final Result result;
+  private volatile long runStart;
+  private volatile long warmEnd = Long.MAX_VALUE;
+
+  ChaosHarness(Config config) {
+    this.config = config;
+    this.result = new Result(config);
+  }
+
+  Result run() throws Exception {
+    long wallStart = System.nanoTime();
+    Map<Long, String> threadsBefore = liveThreads();
+    result.threadsBefore = threadsBefore.size();
+
+    MeterRegistry registry = new SimpleMeterRegistry();
+    FaultInjector restFaults = new FaultInjector(config.seed());
+    FaultInjector grpcFaults = new FaultInjector(config.seed() + 1);
+    ChaosRestServer restServer = new ChaosRestServer(restFaults);
+    ChaosGrpcServer grpcServer = new ChaosGrpcServer(grpcFaults);
+
+    Dispatcher dispatcher = new Dispatcher();
+    dispatcher.setMaxRequests(1024);
+    dispatcher.setMaxRequestsPerHost(1024);
+    OkHttpClient okHttp = new OkHttpClient.Builder().dispatcher(dispatcher).retryOnConnectionFailure(false)
+        .readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO).build();
+    ActiveCalls grpcActive = new ActiveCalls();
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcServer.port()).usePlaintext().build();
+
+    RestInventory rest = RpcProxy.builder(RestInventory.class)
+        .name(REST)
+        .transport(HttpTransport.builder().baseUrl(restServer.http.baseUrl()).client(okHttp).build())
+        .policy(policy())
+        .fallback("item", result.rest.fallback)
+        .fallback("itemAsync", result.rest.fallback)
+        .meterRegistry(registry)
+        .build();
+    GrpcInventory grpc = RpcProxy.builder(GrpcInventory.class)
+        .name(GRPC)
+        .transport(GrpcTransport.builder(channel, InventoryGrpc.getServiceDescriptor()).interceptors(grpcActive).build())
+        .policy(policy())
+        .fallback("getItem", result.grpc.fallback)
+        .fallback("getItemAsync", result.grpc.fallback)
+        .meterRegistry(registry)
+        .build();
+    result.rest.bulkheadMax = config.maxConcurrentCalls();
+    result.grpc.bulkheadMax = config.maxConcurrentCalls();
+
+    long start = System.nanoTime();
+    runStart = start;
+    long end = start + config.duration().toNanos();
+    List<Thread> workers = new ArrayList<>();
+    for (int i = 0; i < config.threads(); i++) {
+      Random random = new Random(config.seed() * 31 + i);
+      Thread worker = new Thread(() -> work(random, end, rest, grpc), "chaos-worker-" + i);
+      worker.setDaemon(true);
+      workers.add(worker);
+    }
+    workers.forEach(Thread::start);
+
+    // Phases: healthy, outage, healthy, ... always ending healthy so the breakers must close again.
+    List<long[]> phaseBounds = new ArrayList<>(); // {startNanos, endNanos, outage ? 1 : 0}
+    long cursor = start;
+    boolean outage = false;
+    while (cursor < end) {
+      long length = (outage ? config.outagePhase() : config.healthyPhase()).toNanos();
+      long phaseEnd = Math.min(end, cursor + length);
+      if (outage && end - phaseEnd < config.healthyPhase().toNanos() / 2) {
+        break; // no outage without a healthy phase after it
+      }
+      phaseBounds.add(new long[] {cursor, phaseEnd, outage ? 1 : 0});
+      cursor = phaseEnd;
+      outage = !outage;
+    }
+    phaseBounds.get(phaseBounds.size() - 1)[1] = end;
+    warmEnd = Math.min(phaseBounds.get(0)[1], start + TimeUnit.SECONDS.toNanos(1));
+    result.phases = phaseBounds.size();
+
+    BreakerWatch restWatch = new BreakerWatch(registry, REST, phaseBounds.size());
+    BreakerWatch grpcWatch = new BreakerWatch(registry, GRPC, phaseBounds.size());
+    boolean warmedUp = false;
+    for (int phase = 0; phase < phaseBounds.size(); phase++) {
+      long[] bounds = phaseBounds.get(phase);
+      restFaults.outage(bounds[2] == 1);
+      grpcFaults.outage(bounds[2] == 1);
+      restFaults.off(phase == 0);
+      grpcFaults.off(phase == 0);
+      while (System.nanoTime() < bounds[1]) {
+        long phaseElapsed = System.nanoTime() - bounds[0];
+        boolean lateInPhase = phaseElapsed > (bounds[1] - bounds[0]) / 2;
+        restWatch.sample(phase, lateInPhase);
+        grpcWatch.sample(phase, lateInPhase);
+        if (!warmedUp && phaseElapsed > (bounds[1] - bounds[0]) * 3 / 4) {
+          result.heapAfterWarmup = heapAfterGc();
+          warmedUp = true;
+        }
+        Thread.sleep(10);
+      }
+    }
+    for (Thread worker : workers) {
+      worker.join(config.timeout().toMillis() + 10_000);
+      if (worker.isAlive()) {
+        result.violations.add(worker.getName() + " still running 10 s after the run ended");
+        worker.interrupt();
+      }
+    }
+    restFaults.outage(false);
+    grpcFaults.outage(false);
+
+    // Metrics add up: exactly one timer sample per call, one fallback count per fallback answer.
+    collect(registry, result.rest, restServer.http.maxInFlight(), restServer.http.requests(), restWatch);
+    collect(registry, result.grpc, grpcServer.maxInFlight(), grpcServer.calls(), grpcWatch);
+    result.rest.arrivalsOverBulkhead = restServer.http.arrivalsOver(config.maxConcurrentCalls());
+    result.grpc.arrivalsOverBulkhead = grpcServer.arrivalsOver(config.maxConcurrentCalls());
+
+    // Nothing left in flight once every caller has its answer.
+    awaitNoLeak("OkHttp running calls", () -> dispatcher.runningCallsCount() == 0, dispatcher::runningCallsCount);
+    awaitNoLeak("OkHttp queued calls", () -> dispatcher.queuedCallsCount() == 0, dispatcher::queuedCallsCount);
+    awaitNoLeak("OkHttp connections in use",
+        () -> okHttp.connectionPool().connectionCount() == okHttp.connectionPool().idleConnectionCount(),
+        () -> okHttp.connectionPool().connectionCount() - okHttp.connectionPool().idleConnectionCount());
+    awaitNoLeak("gRPC client calls open", () -> grpcActive.open.get() == 0, grpcActive.open::get);
+    awaitNoLeak("REST server requests in flight", () -> restServer.http.inFlight() == 0, restServer.http::inFlight);
+    awaitNoLeak("gRPC server calls in flight", () -> grpcServer.inFlight() == 0, grpcServer::inFlight);
+    for (String client : List.of(REST, GRPC)) {
+      awaitNoLeak("bulkhead permits of " + client,
+          () -> bulkheadAvailable(registry, client) == config.maxConcurrentCalls(),
+          () -> config.maxConcurrentCalls() - (long) bulkheadAvailable(registry, client));
+    }
+    result.heapAtEnd = heapAfterGc();
+    if (result.heapAtEnd - result.heapAfterWarmup > config.maxHeapGrowthBytes()) {
+      result.leaks.add(String.format(Locale.ROOT, "heap grew from %.1f MiB to %.1f MiB", result.heapAfterWarmup / 1048576.0,
+          result.heapAtEnd / 1048576.0));
+    }
+    for (Map.Entry<String, FaultInjector> e : Map.of("rest", restFaults, "grpc", grpcFaults).entrySet()) {
+      for (FaultInjector.Fault f : FaultInjector.Fault.values()) {
+        result.faultsInjected.merge(e.getKey() + "." + f.name().toLowerCase(Locale.ROOT), e.getValue().count(f), Long::sum);
+      }
+    }
+
+    // Teardown, then every thread the run started must end.
+    RpcProxy.close(rest);
+    RpcProxy.close(grpc);
+    channel.shutdownNow();
+    channel.awaitTermination(5, TimeUnit.SECONDS);
+    dispatcher.executorService().shutdown();
+    okHttp.connectionPool().evictAll();
+    restServer.close();
+    grpcServer.close();
+    checkThreads(threadsBefore);
+    result.wallMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - wallStart);
+    return result;
+  }
+
+  private Policy policy() {
+    return Policy.builder()
+        .timeout(config.timeout())
+        .maxConcurrentCalls(config.maxConcurrentCalls())
+        .circuitBreaker(CircuitBreakerConfig.custom()
+            .failureRateThreshold(50)
+            .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+            .slidingWindowSize(20)
+            .minimumNumberOfCalls(10)
+            .waitDurationInOpenState(config.breakerOpenWait())
+            .permittedNumberOfCallsInHalfOpenState(3)
+            .build())
+        .retry(RetryPolicy.builder().maxAttempts(3).backoff(Duration.ofMillis(10), Duration.ofMillis(80)).build())
+        .build();
+  }
+
+  // ---------------------------------------------------------------- workers
+
+  private void work(Random random, long end, RestInventory rest, GrpcInventory grpc) {
+    while (System.nanoTime() < end) {
+      // Think time, as real callers have: without it rejected calls spin at millions a second.
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(random.nextInt(config.thinkMicros() + 1)));
+      long id = random.nextInt(IDS);
+      int op = random.nextInt(100);
+      if (op < 25) {
+        call(result.rest, id, () -> rest.item(id));
+      } else if (op < 45) {
+        async(result.rest, id, random, () -> rest.itemAsync(id));
+      } else if (op < 50) {
+        call(result.rest, id, () -> rest.put(new ItemDto(id, 0, "client", "put-" + id)));
+      } else if (op < 75) {
+        call(result.grpc, id, () -> grpc.getItem(request(id)));
+      } else if (op < 95) {
+        async(result.grpc, id, random, () -> grpc.getItemAsync(request(id)));
+      } else {
+        call(result.grpc, id, () -> grpc.putItem(request(id)));
+      }
+    }
+  }
+
+  private static ItemRequest request(long id) {
+    return ItemRequest.newBuilder().setId(id).build();
+  }
+
+  private void call(ClientFigures figures, long id, java.util.concurrent.Callable<Object> call) {
+    figures.issued.increment();
+    long t0 = System.nanoTime();
+    Object value;
+    try {
+      value = call.call();
+    } catch (Throwable t) {
+      finished(figures, t0);
+      figures.seen.get(classify(figures, t)).increment();
+      return;
+    }
+    finished(figures, t0);
+    answered(figures, id, value);
+  }
+
+  private void async(ClientFigures figures, long id, Random random, java.util.function.Supplier<CompletableFuture<?>> start) {
+    figures.issued.increment();
+    long t0 = System.nanoTime();
+    CompletableFuture<?> future;
+    try {
+      future = start.get();
+    } catch (Throwable t) {
+      result.violations.add(figures.name + ": async method threw instead of failing its future: " + t);
+      figures.seen.get(Seen.UNEXPECTED).increment();
+      return;
+    }
+    boolean cancelEarly = random.nextInt(100) < 8;
+    long waitNanos = cancelEarly
+        ? TimeUnit.MILLISECONDS.toNanos(random.nextInt(150))
+        : config.timeout().toNanos() + TimeUnit.SECONDS.toNanos(5);
+    Object value;
+    try {
+      value = future.get(waitNanos, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException notYet) {
+      if (cancelEarly && future.cancel(true)) {
+        figures.seen.get(Seen.CANCELLED).increment();
+        return;
+      }
+      if (!cancelEarly) {
+        result.violations.add(figures.name + ": async call still pending 5 s after its deadline");
+        future.cancel(true);
+        figures.seen.get(Seen.UNEXPECTED).increment();
+        return;
+      }
+      value = joinQuietly(future);
+      if (value instanceof Throwable t) {
+        finished(figures, t0);
+        figures.seen.get(classify(figures, t)).increment();
+        return;
+      }
+    } catch (ExecutionException e) {
+      finished(figures, t0);
+      figures.seen.get(classify(figures, e.getCause())).increment();
+      return;
+    } catch (CancellationException | InterruptedException e) {
+      figures.seen.get(Seen.UNEXPECTED).increment();
+      result.violations.add(figures.name + ": unexpected " + e);
+      return;
+    }
+    finished(figures, t0);
+    answered(figures, id, value);
+  }
+
+  private static Object joinQuietly(CompletableFuture<?> future) {
+    try {
+      return future.get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      return e.getCause();
+    } catch (Exception e) {
+      return e;
+    }
+  }
+
+  private void finished(ClientFigures figures, long t0) {
+    long elapsed = System.nanoTime() - t0;
+    if (t0 >= warmEnd && elapsed > figures.maxElapsedNanos.get()) {
+      figures.slowest.set(String.format(Locale.ROOT, "%s %.1f ms, started %d ms into the run",
+          Thread.currentThread().getStackTrace()[2].getMethodName(), elapsed / 1e6,
+          TimeUnit.NANOSECONDS.toMillis(t0 - runStart)));
+    }
+    if (t0 < warmEnd) {
+      // JVM cold start: the first calls load and initialise Netty, protobuf, OkHttp, Jackson on
+      // the caller's thread. Reported apart; the deadline bound is checked on the warm JVM.
+      figures.coldStartMaxNanos.accumulate(elapsed);
+      return;
+    }
+    figures.maxElapsedNanos.accumulate(elapsed);
+    long overshoot = elapsed - config.timeout().toNanos();
+    if (overshoot > 0) {
+      figures.maxOvershootNanos.accumulate(overshoot);
+    }
+  }
+
+  private void answered(ClientFigures figures, long id, Object value) {
+    long answeredId;
+    String source;
+    if (value instanceof ItemDto dto) {
+      answeredId = dto.id();
+      source = dto.source();
+    } else if (value instanceof Item item) {
+      answeredId = item.getId();
+      source = item.getSource();
+    } else {
+      result.violations.add(figures.name + ": unexpected value " + value);
+      figures.seen.get(Seen.UNEXPECTED).increment();
+      return;
+    }
+    if (answeredId != id) {
+      result.violations.add(figures.name + ": asked for id " + id + " but got the answer for " + answeredId
+          + " (" + source + ")");
+    }
+    figures.seen.get("fallback".equals(source) ? Seen.FALLBACK : Seen.SUCCESS).increment();
+  }
+
+  private Seen classify(ClientFigures figures, Throwable t) {
+    if (t instanceof RpcTimeoutException) {
+      return Seen.TIMEOUT;
+    }
+    if (t instanceof BulkheadFullException) {
+      return Seen.BULKHEAD_FULL;
+    }
+    if (t instanceof CircuitOpenException) {
+      return Seen.CIRCUIT_OPEN;
+    }
+    if (t instanceof RemoteCallException r) {
+      return r.isClientError() ? Seen.CLIENT_ERROR : Seen.REMOTE_FAILURE;
+    }
+    if (t instanceof RpcTransportException) {
+      return Seen.TRANSPORT;
+    }
+    synchronized (result.violations) {
+      if (result.violations.size() < 100) {
+        result.violations.add(figures.name + ": unexpected exception " + t);
+      }
+    }
+    return Seen.UNEXPECTED;
+  }
+
+  // ---------------------------------------------------------------- invariants at the end
+
+  private void collect(MeterRegistry registry, ClientFigures figures, int serverMax, long serverRequests,
+      BreakerWatch watch) {
+    long timers = 0;
+    for (Timer timer : registry.find("rpc.client.calls").tag("client", figures.name).timers()) {
+      timers += timer.count();
+      figures.timerByOutcome.merge(timer.getId().getTag("outcome"), timer.count(), Long::sum);
+    }
+    figures.timerCount = timers;
+    figures.fallbackCounter = (long) registry.find("rpc.client.fallbacks").tag("client", figures.name)
+        .counters().stream().mapToDouble(Counter::count).sum();
+    figures.serverMaxInFlight = serverMax;
+    figures.serverRequests = serverRequests;
+    figures.breakerOpenings = watch.openings;
+    figures.openSeenInEveryOutage = watch.openInEveryOutage();
+    figures.closedAfterEveryOutage = watch.closedAfterEveryOutage();
+    figures.finalBreakerState = watch.state();
+
+    long issued = figures.issued.sum();
+    if (figures.seenTotal() != issued) {
+      result.violations.add(figures.name + ": " + issued + " calls issued but " + figures.seenTotal() + " outcomes seen");
+    }
+    if (timers != issued) {
+      result.violations.add(figures.name + ": " + issued + " calls issued but rpc.client.calls counted " + timers);
+    }
+    long produced = figures.fallback.answers.sum();
+    if (figures.fallbackCounter != produced) {
+      result.violations.add(figures.name + ": rpc.client.fallbacks = " + figures.fallbackCounter
+          + " but the fallback produced " + produced + " answers");
+    }
+    // A fallback answer can be produced for a call its caller cancelled at the same moment.
+    long seenFallbacks = figures.seen(Seen.FALLBACK);
+    if (seenFallbacks > produced || produced > seenFallbacks + figures.seen(Seen.CANCELLED)) {
+      result.violations.add(figures.name + ": " + seenFallbacks + " fallback answers seen, " + produced + " produced");
+    }
+    if (figures.seen(Seen.UNEXPECTED) > 0) {
+      result.violations.add(figures.name + ": " + figures.seen(Seen.UNEXPECTED) + " calls ended unexpectedly");
+    }
+    // A call the client abandons (deadline, caller's cancel) ends for the client, and frees its
+    // permit, a moment before the server can notice the hang-up (FIN, RST_STREAM): in that moment
+    // the server may hold one abandoned request next to a full bulkhead's worth of new ones.
+    if (serverMax > config.maxConcurrentCalls() + ABANDONED_ALLOWANCE) {
+      result.violations.add(figures.name + ": the server saw " + serverMax + " calls at once, bulkhead is "
+          + config.maxConcurrentCalls() + " (+" + ABANDONED_ALLOWANCE + " abandoned calls not yet noticed)");
+    }
+    if (TimeUnit.NANOSECONDS.toMillis(figures.maxOvershootNanos.get()) > config.maxOvershootMillis()) {
+      result.violations.add(String.format(Locale.ROOT, "%s: a call overshot its deadline by %.1f ms (bound %d ms)",
+          figures.name, figures.maxOvershootNanos.get() / 1e6, config.maxOvershootMillis()));
+    }
+    if (!figures.openSeenInEveryOutage) {
+      result.violations.add(figures.name + ": the breaker did not open in every outage phase " + watch.describe());
+    }
+    if (!figures.closedAfterEveryOutage) {
+      result.violations.add(figures.name + ": the breaker did not close in every healthy phase after an outage " + watch.describe());
+    }
+  }
+
+  private static double bulkheadAvailable(MeterRegistry registry, String name) {
+    Gauge gauge = registry.find("resilience4j.bulkhead.available.concurrent.calls").tag("name", name).gauge();
+    return gauge == null ? Double.NaN : gauge.value();
+  }
+
+  private void awaitNoLeak(String what, BooleanSupplier ok, java.util.function.LongSupplier amount) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!ok.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        result.leaks.add(what + ": " + amount.getAsLong() + " still held 5 s after the last call ended");
+        return;
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  private static long heapAfterGc() throws InterruptedException {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(50);
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  private void checkThreads(Map<Long, String> before) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    Set<String> extra;
+    while (true) {
+      Map<Long, String> now = liveThreads();
+      extra = now.entrySet().stream()
+          .filter(e -> !before.containsKey(e.getKey()))
+          .map(Map.Entry::getValue)
+          .collect(Collectors.toCollection(TreeSet::new));
+      Set<String> suspicious = extra.stream()
+          .filter(name -> PROCESS_WIDE_THREADS.stream().noneMatch(name::startsWith))
+          .collect(Collectors.toCollection(TreeSet::new));
+      if (suspicious.isEmpty()) {
+        result.threadsAfter = now.size();
+        result.lingeringThreads = List.copyOf(extra);
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        result.threadsAfter = now.size();
+        result.leaks.add("threads still alive 15 s after teardown: " + suspicious);
+        return;
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  private static Map<Long, String> liveThreads() {
+    Map<Long, String> threads = new LinkedHashMap<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.isAlive()) {
+        threads.put(t.getId(), t.getName());
+      }
+    }
+    return threads;
+  }
+
+  /** Samples a breaker's state gauge; remembers per phase which states were seen. */
+  private static final class BreakerWatch {
+    private static final List<String> STATES = List.of("closed", "open", "half_open", "forced_open", "disabled", "metrics_only");
+    private final MeterRegistry registry;
+    private final String name;
+    private final Set<String>[] seen;
+    private final Set<String>[] seenLate;
+    private final boolean[] outage;
+    private String last = "closed";
+    int openings;
+
+    @SuppressWarnings("unchecked")
+    BreakerWatch(MeterRegistry registry, String name, int phases) {
+      this.registry = registry;
+      this.name = name;
+      this.seen = new Set[phases];
+      this.seenLate = new Set[phases];
+      this.outage = new boolean[phases];
+      for (int i = 0; i < phases; i++) {
+        seen[i] = new TreeSet<>();
+        seenLate[i] = new TreeSet<>();
+        outage[i] = i % 2 == 1;
+      }
+    }
+
+    String state() {
+      for (String state : STATES) {
+        Gauge gauge = registry.find("resilience4j.circuitbreaker.state").tag("name", name).tag("state", state).gauge();
+        if (gauge != null && gauge.value() == 1.0) {
+          return state;
+        }
+      }
+      return "unknown";
+    }
+
+    void sample(int phase, boolean late) {
+      String state = state();
+      if (state.equals("open") && !last.equals("open")) {
+        openings++;
+      }
+      last = state;
+      seen[phase].add(state);
+      if (late) {
+        seenLate[phase].add(state);
+      }
+    }
+
+    boolean openInEveryOutage() {
+      for (int i = 0; i < seen.length; i++) {
+        if (outage[i] && !seen[i].contains("open")) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** Every healthy phase that follows an outage ends with the breaker closed (seen in its second half). */
+    boolean closedAfterEveryOutage() {
+      for (int i = 1; i < seen.length; i++) {
+        if (!outage[i] && !seenLate[i].contains("closed")) {
+          return false;
+        }
+      }
+      return state().equals("closed");
+    }
+
+    String describe() {
+      List<String> phases = new ArrayList<>();
+      for (int i = 0; i < seen.length; i++) {
+        phases.add((outage[i] ? "outage" : "healthy") + seen[i] + "/late" + seenLate[i]);
+      }
+      return phases.toString();
+    }
+  }
+
+  /** Counts gRPC client calls started and not yet closed. */
+  static final class ActiveCalls implements ClientInterceptor {
+    final AtomicInteger open = new AtomicInteger();
+    final AtomicLong started = new AtomicLong();
+
+    @Override
+    public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+      return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        @Override
+        public void start(Listener<A> listener, Metadata headers) {
+          started.incrementAndGet();
+          open.incrementAndGet();
+          super.start(new SimpleForwardingClientCallListener<>(listener) {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+              open.decrementAndGet();
+              super.onClose(status, trailers);
+            }
+          }, headers);
+        }
+      };
+    }
+  }
+}
