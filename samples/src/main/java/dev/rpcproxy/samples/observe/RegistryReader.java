@@ -1,0 +1,101 @@
+package dev.rpcproxy.samples.observe;
+
+import dev.rpcproxy.samples.downstream.Downstream;
+import dev.rpcproxy.samples.load.LoadGenerator;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads the demo's figures from the meter registry, by the names rpc-proxy documents:
+ * {@code rpc.client.calls{client,method,outcome}}, {@code rpc.client.fallbacks{client,method}},
+ * and Resilience4j's {@code resilience4j.circuitbreaker.state{name,state}} and
+ * {@code resilience4j.bulkhead.*{name}} (the breaker and bulkhead of a client are named after it).
+ */
+public final class RegistryReader {
+  static final String CALLS = "rpc.client.calls";
+  static final String FALLBACKS = "rpc.client.fallbacks";
+  static final String BREAKER_STATE = "resilience4j.circuitbreaker.state";
+  static final String BULKHEAD_AVAILABLE = "resilience4j.bulkhead.available.concurrent.calls";
+  static final String BULKHEAD_MAX = "resilience4j.bulkhead.max.allowed.concurrent.calls";
+  static final String DOWNSTREAM_REQUESTS = "demo.downstream.requests";
+  static final List<String> ORDER_OUTCOMES = List.of("placed", "rejected", "failed");
+
+  private final MeterRegistry registry;
+  private final List<String> clients;
+
+  public RegistryReader(MeterRegistry registry, List<String> clients) {
+    this.registry = registry;
+    this.clients = List.copyOf(clients);
+  }
+
+  public List<String> clients() {
+    return clients;
+  }
+
+  /** Reads every figure now. */
+  public Snapshot snapshot() {
+    long now = System.nanoTime();
+    Map<String, ClientCounts> counts = new LinkedHashMap<>();
+    for (String client : clients) {
+      counts.put(client, counts(client));
+    }
+    Map<String, Long> orders = new LinkedHashMap<>();
+    for (String outcome : ORDER_OUTCOMES) {
+      orders.put(outcome, registry.find(LoadGenerator.ORDERS).tag("outcome", outcome).timers().stream()
+          .mapToLong(Timer::count).sum());
+    }
+    Histogram orderLatency = Histogram.of(registry.find(LoadGenerator.ORDERS).timers());
+    Map<String, Long> requests = new LinkedHashMap<>();
+    for (Downstream service : Downstream.values()) {
+      requests.put(service.label(), (long) registry.find(DOWNSTREAM_REQUESTS).tag("service", service.label())
+          .functionCounters().stream().mapToDouble(FunctionCounter::count).sum());
+    }
+    return new Snapshot(now, counts, orders, orderLatency, requests);
+  }
+
+  private ClientCounts counts(String client) {
+    Map<String, Long> calls = new LinkedHashMap<>();
+    for (String outcome : Outcomes.ALL) {
+      calls.put(outcome, registry.find(CALLS).tag("client", client).tag("outcome", outcome).timers().stream()
+          .mapToLong(Timer::count).sum());
+    }
+    double fallbacks = registry.find(FALLBACKS).tag("client", client).counters().stream()
+        .mapToDouble(Counter::count).sum();
+    return new ClientCounts(calls, fallbacks, Histogram.of(registry.find(CALLS).tag("client", client).timers()),
+        Math.max(0, inFlight(client)));
+  }
+
+  /**
+   * The state of the client's breaker in upper case ({@code CLOSED}, {@code OPEN},
+   * {@code HALF_OPEN}, ...), read from the state gauge that is 1 for the current state.
+   */
+  public Optional<String> breakerState(String client) {
+    for (Gauge gauge : registry.find(BREAKER_STATE).tag("name", client).gauges()) {
+      if (gauge.value() >= 1) {
+        return Optional.ofNullable(gauge.getId().getTag("state")).map(s -> s.toUpperCase(Locale.ROOT));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The client's bulkhead limit, or -1 if it has none in the registry. */
+  public int bulkheadLimit(String client) {
+    Gauge max = registry.find(BULKHEAD_MAX).tag("name", client).gauge();
+    return max == null ? -1 : (int) max.value();
+  }
+
+  /** Calls holding a bulkhead permit now (limit minus available), or -1. */
+  public int inFlight(String client) {
+    Gauge available = registry.find(BULKHEAD_AVAILABLE).tag("name", client).gauge();
+    int limit = bulkheadLimit(client);
+    return available == null || limit < 0 ? -1 : limit - (int) available.value();
+  }
+}
