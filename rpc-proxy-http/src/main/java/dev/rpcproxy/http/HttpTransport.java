@@ -2,11 +2,16 @@ package dev.rpcproxy.http;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rpcproxy.EndpointSource;
+import dev.rpcproxy.OutlierEjection;
+import dev.rpcproxy.TimeSource;
+import dev.rpcproxy.http.internal.EndpointBalancer;
 import dev.rpcproxy.http.internal.HttpSettings;
 import dev.rpcproxy.http.internal.JaxRsParser;
 import dev.rpcproxy.spi.BoundMethod;
 import dev.rpcproxy.spi.MethodContext;
 import dev.rpcproxy.spi.Transport;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Objects;
 import okhttp3.Dispatcher;
@@ -48,6 +53,19 @@ import okhttp3.OkHttpClient;
  * {@code RpcTransportException}s; the call's deadline becomes OkHttp's per-call timeout and its
  * expiry an {@code RpcTimeoutException}. GET, HEAD, PUT, DELETE and OPTIONS are idempotent.
  *
+ * <p>Several instances of one service: {@link Builder#endpoints} instead of {@code baseUrl}. Each
+ * attempt goes to an endpoint chosen by power of two choices on outstanding calls (or round
+ * robin), a retry to another endpoint than the attempt before, and an endpoint that fails
+ * repeatedly is ejected for a while ({@link OutlierEjection}). The client's breaker still sees
+ * every attempt, above this.
+ *
+ * <pre>{@code
+ * HttpTransport transport = HttpTransport.builder()
+ *     .endpoints(Endpoints.of("http://10.0.0.5:8080", "http://10.0.0.6:8080", "http://10.0.0.7:8080"))
+ *     .meterRegistry(registry)   // rpc.client.endpoints, ...ejected, ...ejections, ...resolution.failures
+ *     .build();
+ * }</pre>
+ *
  * <p>Only the rpc-proxy bulkhead bounds concurrency: OkHttp's {@link Dispatcher} limits (64
  * calls, 5 per host by default) are raised so that they never silently cap it. Request bodies and
  * header values never appear in logs or exception messages.
@@ -70,7 +88,7 @@ public final class HttpTransport implements Transport {
     this.ownsClient = ownsClient;
   }
 
-  /** A builder; {@link Builder#baseUrl} is required. */
+  /** A builder; {@link Builder#baseUrl} or {@link Builder#endpoints} is required. */
   public static Builder builder() {
     return new Builder();
   }
@@ -84,15 +102,23 @@ public final class HttpTransport implements Transport {
    */
   @Override
   public BoundMethod bind(MethodContext method) {
-    return JaxRsParser.parse(method, settings);
+    BoundMethod bound = JaxRsParser.parse(method, settings);
+    if (settings.balancer() != null) {
+      settings.balancer().bindMetrics(method.client());
+    }
+    return bound;
   }
 
   /**
    * Shuts down the dispatcher threads and connection pool of the OkHttp client this transport
-   * created; a client passed to {@link Builder#client} is left as it is.
+   * created; a client passed to {@link Builder#client} is left as it is. Stops following the
+   * {@link Builder#endpoints} source, which stays open (it may be shared): close it yourself.
    */
   @Override
   public void close() {
+    if (settings.balancer() != null) {
+      settings.balancer().close();
+    }
     if (ownsClient) {
       OkHttpClient client = settings.client();
       client.dispatcher().executorService().shutdown();
@@ -105,9 +131,25 @@ public final class HttpTransport implements Transport {
     return settings.client();
   }
 
+  /** The endpoint balancer, or {@code null} with a single base URL. For tests. */
+  EndpointBalancer balancer() {
+    return settings.balancer();
+  }
+
   @Override
   public String toString() {
-    return "HttpTransport[" + settings.baseUrl().redact() + "]";
+    return "HttpTransport[" + (settings.balancer() != null ? settings.balancer() : settings.baseUrl().redact()) + "]";
+  }
+
+  /** How {@link Builder#endpoints} spreads attempts over the usable endpoints. */
+  public enum LoadBalancing {
+    /**
+     * The default: of two endpoints chosen at random, the one with fewer outstanding calls. Sends
+     * less to slow instances, with no shared counter to contend on.
+     */
+    POWER_OF_TWO_CHOICES,
+    /** Each endpoint in turn: even spread, blind to load. */
+    ROUND_ROBIN
   }
 
   /**
@@ -127,6 +169,11 @@ public final class HttpTransport implements Transport {
     private ObjectMapper objectMapper;
     private final Headers.Builder headers = new Headers.Builder();
     private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
+    private EndpointSource endpoints;
+    private LoadBalancing loadBalancing = LoadBalancing.POWER_OF_TWO_CHOICES;
+    private OutlierEjection outlierEjection = OutlierEjection.ofDefaults();
+    private TimeSource timeSource = TimeSource.system();
+    private MeterRegistry meterRegistry;
 
     private Builder() {}
 
@@ -150,6 +197,52 @@ public final class HttpTransport implements Transport {
         throw new IllegalArgumentException("baseUrl must not have a query or fragment");
       }
       this.baseUrl = parsed;
+      return this;
+    }
+
+    /**
+     * The instances to spread calls over, instead of {@link #baseUrl}: each endpoint
+     * ({@code http://10.0.0.5:8080}, or with a base path {@code http://10.0.0.5:8080/v1}) is used
+     * as a base URL. The source is followed as it changes (a change applies atomically; removed
+     * endpoints get no new calls) and is never closed by the transport. {@link #build()} asks it
+     * for its first list. Endpoints that are not http or https URLs are ignored with a warning;
+     * while the source has none, calls fail with a non-retryable {@code RpcTransportException}.
+     */
+    public Builder endpoints(EndpointSource endpoints) {
+      this.endpoints = Objects.requireNonNull(endpoints, "endpoints");
+      return this;
+    }
+
+    /** How attempts are spread over {@link #endpoints}. Default {@link LoadBalancing#POWER_OF_TWO_CHOICES}. */
+    public Builder loadBalancing(LoadBalancing loadBalancing) {
+      this.loadBalancing = Objects.requireNonNull(loadBalancing, "loadBalancing");
+      return this;
+    }
+
+    /**
+     * When an endpoint stops getting calls. Default {@link OutlierEjection#ofDefaults()}: 5
+     * consecutive failures eject it for 30 s × times ejected, at most 300 s, at most 50% of the
+     * endpoints at once. {@link OutlierEjection#disabled()} turns ejection off.
+     */
+    public Builder outlierEjection(OutlierEjection outlierEjection) {
+      this.outlierEjection = Objects.requireNonNull(outlierEjection, "outlierEjection");
+      return this;
+    }
+
+    /** The time ejection windows are measured on. Default {@link TimeSource#system()}; tests inject a fake. */
+    public Builder timeSource(TimeSource timeSource) {
+      this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
+      return this;
+    }
+
+    /**
+     * Where the endpoint meters go, tagged with the name of each client bound to this transport:
+     * gauges {@code rpc.client.endpoints} and {@code rpc.client.endpoints.ejected}, counters
+     * {@code rpc.client.endpoints.ejections} and {@code rpc.client.endpoints.resolution.failures}.
+     * No meter is tagged with an endpoint. Default: none.
+     */
+    public Builder meterRegistry(MeterRegistry meterRegistry) {
+      this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
       return this;
     }
 
@@ -209,19 +302,25 @@ public final class HttpTransport implements Transport {
     /**
      * The transport.
      *
-     * @throws IllegalStateException if no {@link #baseUrl} was set
+     * @throws IllegalStateException if neither or both of {@link #baseUrl} and {@link #endpoints}
+     *     were set
      */
     public HttpTransport build() {
-      if (baseUrl == null) {
-        throw new IllegalStateException("baseUrl is required");
+      if (baseUrl == null && endpoints == null) {
+        throw new IllegalStateException("baseUrl is required (or endpoints, for several instances)");
+      }
+      if (baseUrl != null && endpoints != null) {
+        throw new IllegalStateException("set baseUrl or endpoints, not both");
       }
       boolean ownsClient = client == null;
       OkHttpClient effective = ownsClient ? ownClient() : uncapped(client);
       ObjectMapper mapper = objectMapper != null
           ? objectMapper
           : new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+      EndpointBalancer balancer = endpoints == null ? null : new EndpointBalancer(endpoints,
+          loadBalancing == LoadBalancing.ROUND_ROBIN, outlierEjection, timeSource, meterRegistry);
       return new HttpTransport(
-          new HttpSettings(effective, baseUrl, mapper, headers.build(), maxResponseBytes), ownsClient);
+          new HttpSettings(effective, baseUrl, mapper, headers.build(), maxResponseBytes, balancer), ownsClient);
     }
 
     private static OkHttpClient ownClient() {

@@ -38,9 +38,10 @@ final class HttpBinding implements BoundMethod {
   private final RequestTemplate template;
   private final ResponseReader reader;
   private final boolean idempotent;
+  private final EndpointBalancer balancer;
 
   HttpBinding(String client, String method, String description, OkHttpClient http,
-      RequestTemplate template, ResponseReader reader, boolean idempotent) {
+      RequestTemplate template, ResponseReader reader, boolean idempotent, EndpointBalancer balancer) {
     this.client = client;
     this.method = method;
     this.description = description;
@@ -48,6 +49,7 @@ final class HttpBinding implements BoundMethod {
     this.template = template;
     this.reader = reader;
     this.idempotent = idempotent;
+    this.balancer = balancer;
   }
 
   @Override
@@ -56,7 +58,10 @@ final class HttpBinding implements BoundMethod {
     if (nanos <= 0) {
       throw timeout(deadline, null);
     }
-    Call call = http.newCall(request(args));
+    if (balancer != null) {
+      return invokeBalanced(args, deadline, nanos);
+    }
+    Call call = http.newCall(request(args, null));
     call.timeout().timeout(nanos, TimeUnit.NANOSECONDS);
     long start = System.nanoTime();
     try (Response response = call.execute()) {
@@ -67,20 +72,65 @@ final class HttpBinding implements BoundMethod {
     }
   }
 
+  /** {@link #invoke} on an endpoint the balancer picks; the outcome feeds that endpoint's health. */
+  private Object invokeBalanced(Object[] args, Deadline deadline, long nanos) throws Throwable {
+    EndpointBalancer.Endpoint endpoint = pick(deadline);
+    Call call;
+    try {
+      call = http.newCall(request(args, endpoint));
+    } catch (RuntimeException e) {
+      balancer.onAbandoned(endpoint);
+      throw e;
+    }
+    call.timeout().timeout(nanos, TimeUnit.NANOSECONDS);
+    long start = System.nanoTime();
+    try (Response response = call.execute()) {
+      logStatus(response.code(), start);
+      Object value = reader.read(response, call, deadline.timeSource().clock());
+      balancer.onSuccess(endpoint);
+      return value;
+    } catch (IOException e) {
+      RpcException failure = failure(e, deadline, start);
+      settle(endpoint, failure, deadline);
+      throw failure;
+    } catch (Throwable t) {
+      settle(endpoint, t, deadline);
+      throw t;
+    }
+  }
+
   @Override
   public CompletableFuture<?> invokeAsync(Object[] args, Deadline deadline) {
     long nanos = deadline.remainingNanos();
     if (nanos <= 0) {
       return CompletableFuture.failedFuture(timeout(deadline, null));
     }
+    EndpointBalancer.Endpoint endpoint = null;
     Call call;
     try {
-      call = http.newCall(request(args));
+      if (balancer != null) {
+        endpoint = pick(deadline);
+      }
+      call = http.newCall(request(args, endpoint));
     } catch (RuntimeException e) {
+      if (endpoint != null) {
+        balancer.onAbandoned(endpoint);
+      }
       return CompletableFuture.failedFuture(e);
     }
     call.timeout().timeout(nanos, TimeUnit.NANOSECONDS);
     CallFuture future = new CallFuture(call, deadline);
+    if (endpoint != null) {
+      EndpointBalancer.Endpoint chosen = endpoint;
+      // Runs once, however the future ends: response, failure, deadline or cancel.
+      future.whenComplete((value, failure) -> {
+        if (failure == null) {
+          balancer.onSuccess(chosen);
+        } else {
+          balancer.onFailure(chosen, failure, deadline.isExpired());
+        }
+      });
+    }
     call.enqueue(future);
     return future;
   }
@@ -95,12 +145,32 @@ final class HttpBinding implements BoundMethod {
     return "HttpBinding[" + description + "]";
   }
 
-  private Request request(Object[] args) {
+  private Request request(Object[] args, EndpointBalancer.Endpoint endpoint) {
     try {
-      return template.toRequest(args);
+      return endpoint == null ? template.toRequest(args) : template.toRequest(endpoint.url(), args);
     } catch (JsonProcessingException e) {
       throw new RpcTransportException(client, method,
           description + ": the request body could not be written as JSON", false, e);
+    }
+  }
+
+  /** The attempt's endpoint, remembered in the deadline so that a retry goes elsewhere. */
+  private EndpointBalancer.Endpoint pick(Deadline deadline) {
+    EndpointBalancer.Endpoint endpoint = balancer.pick(deadline.transportState());
+    if (endpoint == null) {
+      throw new RpcTransportException(client, method,
+          description + ": no endpoint is available (the endpoint source has found none yet)", false, null);
+    }
+    deadline.transportState(endpoint);
+    return endpoint;
+  }
+
+  /** A blocking attempt failed: the caller's interrupt says nothing about the endpoint. */
+  private void settle(EndpointBalancer.Endpoint endpoint, Throwable failure, Deadline deadline) {
+    if (Thread.currentThread().isInterrupted() && !deadline.isExpired()) {
+      balancer.onAbandoned(endpoint);
+    } else {
+      balancer.onFailure(endpoint, failure, deadline.isExpired());
     }
   }
 

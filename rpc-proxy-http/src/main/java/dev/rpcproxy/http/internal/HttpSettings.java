@@ -13,6 +13,7 @@ import okhttp3.OkHttpClient;
  * @param objectMapper the JSON codec
  * @param defaultHeaders headers added to every request
  * @param maxResponseBytes the largest response body read
+ * @param balancer picks each attempt's endpoint instead of {@code baseUrl}, or {@code null}
  */
 public record HttpSettings(OkHttpClient client, HttpUrl baseUrl, ObjectMapper objectMapper,
-    Headers defaultHeaders, long maxResponseBytes) {}
+    Headers defaultHeaders, long maxResponseBytes, EndpointBalancer balancer) {}

@@ -42,7 +42,12 @@ final class RequestTemplate {
    * @throws JsonProcessingException if the body cannot be written as JSON
    */
   Request toRequest(Object[] args) throws JsonProcessingException {
-    HttpUrl.Builder url = baseUrl.newBuilder();
+    return toRequest(baseUrl, args);
+  }
+
+  /** The request for one call to {@code base} (an endpoint chosen for this attempt). */
+  Request toRequest(HttpUrl base, Object[] args) throws JsonProcessingException {
+    HttpUrl.Builder url = base.newBuilder();
     path.appendTo(url, args);
     Request.Builder request = new Request.Builder().headers(fixedHeaders);
     for (ParameterBinder binder : binders) {
