@@ -59,6 +59,10 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
   }
 
   AsyncCall start() {
+    if (plan.guard.rejectsFast(start)) {
+      fail(CallPipeline.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
+      return this;
+    }
     if (!plan.bulkhead.tryAcquirePermission()) {
       fail(CallPipeline.bulkheadFull(plan), Outcome.BULKHEAD_FULL);
       return this;

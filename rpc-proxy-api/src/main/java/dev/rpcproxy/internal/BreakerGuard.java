@@ -51,8 +51,7 @@ final class BreakerGuard {
    * @param now a reading of the client's time source taken just before
    */
   boolean tryAcquire(long now) {
-    if (open && now - openUntilNanos < 0) {
-      rejections.increment();
+    if (rejectsFast(now)) {
       return false;
     }
     boolean permitted = breaker.tryAcquirePermission();
@@ -61,6 +60,18 @@ final class BreakerGuard {
       rejections.increment();
     }
     return permitted;
+  }
+
+  /**
+   * {@code true} (and counted as a rejection) while the breaker is known to be open: the call can
+   * be rejected before it takes anything else, such as a bulkhead permit.
+   */
+  boolean rejectsFast(long now) {
+    if (open && now - openUntilNanos < 0) {
+      rejections.increment();
+      return true;
+    }
+    return false;
   }
 
   /**

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  *   <li><b>metrics</b>: one {@code rpc.client.calls} sample per call, tagged with its outcome;
  *   <li><b>fallback</b>: answers the call's failure, unless the caller was at fault;
  *   <li><b>deadline</b>: fixed when the call starts; covers permit wait, every attempt and backoff;
- *   <li><b>bulkhead</b>: one permit per call (not per attempt), released when the call ends;
+ *   <li><b>bulkhead</b>: one permit per call (not per attempt), released when the call ends (a
+ *       breaker known to be open rejects the call before it takes a permit);
  *   <li><b>retry</b>: budgeted, backoff with jitter, only retryable failures of idempotent methods,
  *       never past the deadline;
  *   <li><b>circuit breaker</b>: asked before each attempt; each attempt's result is recorded
@@ -45,6 +46,9 @@ final class CallPipeline {
 
   private static Object invokeBlocking(MethodPlan plan, Object[] args) throws Throwable {
     long start = plan.time.nanoTime();
+    if (plan.guard.rejectsFast(start)) {
+      return failed(plan, args, circuitOpen(plan), start); // needs no permit: nothing will be sent
+    }
     if (!plan.bulkhead.tryAcquirePermission()) {
       return failed(plan, args, bulkheadFull(plan), start);
     }
