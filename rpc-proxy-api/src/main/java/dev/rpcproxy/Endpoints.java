@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
  * <pre>{@code
  * EndpointSource fixed = Endpoints.of("http://10.0.0.5:8080", "http://10.0.0.6:8080");
  * EndpointSource dns = Endpoints.dns("restaurants.internal", 8080, "http");      // A/AAAA, every 30 s
+ * EndpointSource srv = Endpoints.srv("_http._tcp.restaurants.internal", "http"); // SRV records
  * EndpointSource consul = Endpoints.dynamic(() -> consulClient.healthyUris("restaurants"),
  *     Duration.ofSeconds(10));
  * HttpTransport transport = HttpTransport.builder().endpoints(dns).build();
@@ -112,6 +113,121 @@ public final class Endpoints {
     long refreshNanos = positive(refreshEvery, "refreshEvery");
     String description = "dns " + name + ":" + port;
     return new ResolvingEndpointSource(description, () -> lookUp(resolver, name, port, scheme), refreshNanos, time);
+  }
+
+  /**
+   * The SRV records of {@code service} (such as {@code _http._tcp.restaurants.internal}), each
+   * target as {@code scheme://target:port}, re-resolved every {@link #dnsRefreshDefault()}
+   * through the JDK's JNDI DNS provider. Only the records of the lowest priority are used (RFC
+   * 2782: the others are backups); weights are left to the load balancer, which spreads by
+   * outstanding calls. A target of {@code "."} (service decidedly absent) or no record counts as a
+   * failed resolution: the last good list is kept. The JDK exposes no TTLs, so the period is fixed.
+   *
+   * @throws IllegalArgumentException if the service name is blank or holds a scheme, path or
+   *     port, or the scheme is not a valid URI scheme
+   */
+  public static EndpointSource srv(String service, String scheme) {
+    return srv(service, scheme, SrvResolver.system(), dnsRefreshDefault(), TimeSource.system());
+  }
+
+  /**
+   * SRV with your own resolver, period and time source (tests inject a fake resolver and time).
+   *
+   * @throws IllegalArgumentException as {@link #srv(String, String)}, or if {@code refreshEvery}
+   *     is not positive
+   */
+  public static EndpointSource srv(String service, String scheme, SrvResolver resolver,
+      Duration refreshEvery, TimeSource time) {
+    Objects.requireNonNull(service, "service");
+    Objects.requireNonNull(scheme, "scheme");
+    Objects.requireNonNull(resolver, "resolver");
+    Objects.requireNonNull(time, "time");
+    String name = service.trim();
+    if (name.isEmpty() || name.contains("/") || name.contains("@") || name.contains(":")) {
+      throw new IllegalArgumentException("srv service must be a DNS name like _http._tcp.restaurants.internal, was '"
+          + service + "'");
+    }
+    if (!SCHEME.matcher(scheme).matches()) {
+      throw new IllegalArgumentException("srv scheme must be a URI scheme like http, https or grpc, was '"
+          + scheme + "'");
+    }
+    long refreshNanos = positive(refreshEvery, "refreshEvery");
+    return new ResolvingEndpointSource("srv " + name, () -> lookUpSrv(resolver, name, scheme), refreshNanos, time);
+  }
+
+  /** One SRV record: where a service instance listens, and its priority and weight. */
+  public record SrvRecord(int priority, int weight, int port, String target) {
+    /**
+     * Parses a record as DNS presents it: {@code "10 60 8080 host.example.com."}.
+     *
+     * @throws IllegalArgumentException if it is not four fields with numbers first
+     */
+    public static SrvRecord parse(String text) {
+      String[] fields = text.trim().split("\\s+");
+      if (fields.length != 4) {
+        throw new IllegalArgumentException("not an SRV record (priority weight port target): '" + text + "'");
+      }
+      try {
+        return new SrvRecord(Integer.parseInt(fields[0]), Integer.parseInt(fields[1]),
+            Integer.parseInt(fields[2]), fields[3]);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("not an SRV record (priority weight port target): '" + text + "'", e);
+      }
+    }
+  }
+
+  /** Looks up the SRV records of a service name. */
+  @FunctionalInterface
+  public interface SrvResolver {
+    /**
+     * The service's SRV records; empty if it has none.
+     *
+     * @throws Exception if the lookup fails (counted; the last good list is kept)
+     */
+    List<SrvRecord> resolve(String service) throws Exception;
+
+    /** The JDK's JNDI DNS provider ({@code com.sun.jndi.dns}), asking the system's name servers. */
+    static SrvResolver system() {
+      return service -> {
+        java.util.Hashtable<String, String> env = new java.util.Hashtable<>();
+        env.put(javax.naming.Context.INITIAL_CONTEXT_FACTORY, "com.sun.jndi.dns.DnsContextFactory");
+        env.put(javax.naming.Context.PROVIDER_URL, "dns:");
+        javax.naming.directory.DirContext context = new javax.naming.directory.InitialDirContext(env);
+        try {
+          javax.naming.directory.Attribute records =
+              context.getAttributes(service, new String[] {"SRV"}).get("SRV");
+          List<SrvRecord> result = new ArrayList<>();
+          if (records != null) {
+            for (int i = 0; i < records.size(); i++) {
+              result.add(SrvRecord.parse(String.valueOf(records.get(i))));
+            }
+          }
+          return result;
+        } finally {
+          context.close();
+        }
+      };
+    }
+  }
+
+  private static List<URI> lookUpSrv(SrvResolver resolver, String service, String scheme) throws Exception {
+    List<SrvRecord> records = resolver.resolve(service);
+    if (records == null || records.isEmpty()) {
+      return List.of();
+    }
+    int best = records.stream().mapToInt(SrvRecord::priority).min().getAsInt();
+    Set<URI> uris = new LinkedHashSet<>();
+    for (SrvRecord record : records) {
+      String target = record.target().endsWith(".")
+          ? record.target().substring(0, record.target().length() - 1) : record.target();
+      if (record.priority() != best || target.isEmpty() || record.port() < 1 || record.port() > 65535) {
+        continue; // a backup, or "." (no service here), or no valid port
+      }
+      uris.add(new URI(scheme, null, target, record.port(), null, null, null));
+    }
+    List<URI> sorted = new ArrayList<>(uris);
+    sorted.sort(Comparator.comparing(URI::toString));
+    return sorted;
   }
 
   /**

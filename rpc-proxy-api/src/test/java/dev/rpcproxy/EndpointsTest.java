@@ -61,6 +61,38 @@ class EndpointsTest {
   }
 
   @Test
+  void srvRecordsOfTheLowestPriorityAreTheEndpointsAndAbsenceKeepsTheLastGoodList() {
+    AtomicReference<List<Endpoints.SrvRecord>> answer = new AtomicReference<>(List.of(
+        Endpoints.SrvRecord.parse("10 60 8080 b.restaurants.internal."),
+        Endpoints.SrvRecord.parse("10 20 8081 a.restaurants.internal."),
+        Endpoints.SrvRecord.parse("20 10 9090 backup.restaurants.internal.")));
+    EndpointSource source = Endpoints.srv("_http._tcp.restaurants.internal", "http", service -> {
+      assertThat(service).isEqualTo("_http._tcp.restaurants.internal");
+      return answer.get();
+    }, Duration.ofSeconds(10), time);
+
+    assertThat(source.endpoints()).as("the priority-20 record is a backup").containsExactly(
+        URI.create("http://a.restaurants.internal:8081"), URI.create("http://b.restaurants.internal:8080"));
+
+    answer.set(List.of(Endpoints.SrvRecord.parse("0 0 0 .")));  // "no such service here"
+    time.advance(Duration.ofSeconds(10));
+    answer.set(List.of());
+    time.advance(Duration.ofSeconds(10));
+    assertThat(source.endpoints()).hasSize(2);
+    assertThat(source.resolutionFailures()).isEqualTo(2);
+
+    answer.set(List.of(Endpoints.SrvRecord.parse("5 1 7000 c.restaurants.internal")));
+    time.advance(Duration.ofSeconds(10));
+    assertThat(source.endpoints()).containsExactly(URI.create("http://c.restaurants.internal:7000"));
+    source.close();
+
+    assertThatThrownBy(() -> Endpoints.SrvRecord.parse("10 60 host"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an SRV record");
+    assertThatThrownBy(() -> Endpoints.srv("http://x", "http"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("srv service must be a DNS name");
+  }
+
+  @Test
   void dnsIsReResolvedOnScheduleAndAFailureKeepsTheLastGoodList() {
     AtomicReference<Object> answer = new AtomicReference<>(new String[] {"10.0.0.2", "10.0.0.1"});
     Endpoints.HostResolver resolver = host -> {
