@@ -95,9 +95,7 @@ public final class Endpoints {
   public static EndpointSource dns(String host, int port, String scheme, HostResolver resolver,
       Duration refreshEvery, TimeSource time) {
     Objects.requireNonNull(host, "host");
-    Objects.requireNonNull(scheme, "scheme");
-    Objects.requireNonNull(resolver, "resolver");
-    Objects.requireNonNull(time, "time");
+    requireNonNull(scheme, resolver, time);
     String name = host.trim();
     if (name.isEmpty() || name.contains("/") || name.contains("@") || (name.contains(":") && !name.startsWith("["))) {
       throw new IllegalArgumentException("dns host must be a bare host name like restaurants.internal, was '"
@@ -106,10 +104,7 @@ public final class Endpoints {
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("dns port must be in 1..65535, was " + port);
     }
-    if (!SCHEME.matcher(scheme).matches()) {
-      throw new IllegalArgumentException("dns scheme must be a URI scheme like http, https or grpc, was '"
-          + scheme + "'");
-    }
+    requireScheme("dns", scheme);
     long refreshNanos = positive(refreshEvery, "refreshEvery");
     String description = "dns " + name + ":" + port;
     return new ResolvingEndpointSource(description, () -> lookUp(resolver, name, port, scheme), refreshNanos, time);
@@ -139,18 +134,13 @@ public final class Endpoints {
   public static EndpointSource srv(String service, String scheme, SrvResolver resolver,
       Duration refreshEvery, TimeSource time) {
     Objects.requireNonNull(service, "service");
-    Objects.requireNonNull(scheme, "scheme");
-    Objects.requireNonNull(resolver, "resolver");
-    Objects.requireNonNull(time, "time");
+    requireNonNull(scheme, resolver, time);
     String name = service.trim();
     if (name.isEmpty() || name.contains("/") || name.contains("@") || name.contains(":")) {
       throw new IllegalArgumentException("srv service must be a DNS name like _http._tcp.restaurants.internal, was '"
           + service + "'");
     }
-    if (!SCHEME.matcher(scheme).matches()) {
-      throw new IllegalArgumentException("srv scheme must be a URI scheme like http, https or grpc, was '"
-          + scheme + "'");
-    }
+    requireScheme("srv", scheme);
     long refreshNanos = positive(refreshEvery, "refreshEvery");
     return new ResolvingEndpointSource("srv " + name, () -> lookUpSrv(resolver, name, scheme), refreshNanos, time);
   }
@@ -310,6 +300,19 @@ public final class Endpoints {
     List<URI> sorted = new ArrayList<>(uris);
     sorted.sort(Comparator.comparing(URI::toString));
     return sorted;
+  }
+
+  private static void requireNonNull(String scheme, Object resolver, TimeSource time) {
+    Objects.requireNonNull(scheme, "scheme");
+    Objects.requireNonNull(resolver, "resolver");
+    Objects.requireNonNull(time, "time");
+  }
+
+  private static void requireScheme(String source, String scheme) {
+    if (!SCHEME.matcher(scheme).matches()) {
+      throw new IllegalArgumentException(source + " scheme must be a URI scheme like http, https or grpc, was '"
+          + scheme + "'");
+    }
   }
 
   private static long positive(Duration duration, String name) {
