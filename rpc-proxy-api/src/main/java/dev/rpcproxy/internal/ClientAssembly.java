@@ -10,7 +10,6 @@ import dev.rpcproxy.spi.BoundMethod;
 import dev.rpcproxy.spi.MethodContext;
 import dev.rpcproxy.spi.Transport;
 import io.github.resilience4j.bulkhead.Bulkhead;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -68,7 +67,7 @@ public final class ClientAssembly {
 
       boolean ownBreaker = (override != null && override.circuitBreaker().isPresent())
           || effective.circuitBreakerPerMethod().orElseThrow();
-      CircuitBreaker breaker = resources.breaker(
+      BreakerGuard breaker = resources.breaker(
           ownBreaker ? client + "." + method.getName() : client, effective.circuitBreaker().orElseThrow());
       boolean ownBulkhead = override != null
           && (override.maxConcurrentCalls().isPresent() || override.maxWaitForPermit().isPresent());
@@ -104,7 +103,7 @@ public final class ClientAssembly {
         retry = new RetryPlan(retryPolicy, budgets.computeIfAbsent(retryPolicy, p -> new RetryBudget(p, time)));
       }
       plans.put(method, new MethodPlan(client, method, context.async(), binding,
-          effective.timeout().orElseThrow().toNanos(), bulkhead, breaker, resources.guard(breaker), retry,
+          effective.timeout().orElseThrow().toNanos(), bulkhead, breaker, retry,
           methodFallback,
           classifier, CallMetrics.create(registry, client, method.getName()), time));
     }

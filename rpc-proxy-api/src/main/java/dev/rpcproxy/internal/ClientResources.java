@@ -11,6 +11,8 @@ import io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine
 import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The Resilience4j breakers and bulkheads of one client, created by name ({@code client} or
@@ -22,18 +24,19 @@ final class ClientResources {
   private final TimeSource time;
   private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
   private final BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
-  private final java.util.Map<String, BreakerGuard> guards = new java.util.LinkedHashMap<>();
+  private final Map<String, BreakerGuard> guards = new LinkedHashMap<>();
 
   ClientResources(String client, TimeSource time) {
     this.client = client;
     this.time = time;
   }
 
-  CircuitBreaker breaker(String name, CircuitBreakerConfig config) {
-    var existing = breakers.find(name);
-    if (existing.isPresent()) {
-      return existing.get();
-    }
+  /** The breaker named {@code name} behind its guard, created with {@code config} on first use. */
+  BreakerGuard breaker(String name, CircuitBreakerConfig config) {
+    return guards.computeIfAbsent(name, n -> new BreakerGuard(create(n, config), client));
+  }
+
+  private CircuitBreaker create(String name, CircuitBreakerConfig config) {
     CircuitBreaker breaker = breakers.circuitBreaker(name, config);
     if (time != TimeSource.system()) {
       // Resilience4j reads open-state waits and time windows from this clock: tests run them instantly.
@@ -41,10 +44,6 @@ final class ClientResources {
       breakers.replace(name, breaker);
     }
     return breaker;
-  }
-
-  BreakerGuard guard(CircuitBreaker breaker) {
-    return guards.computeIfAbsent(breaker.getName(), name -> new BreakerGuard(breaker, client));
   }
 
   Bulkhead bulkhead(String name, int maxConcurrentCalls, Duration maxWait) {

@@ -34,7 +34,7 @@ final class MethodPlan {
   final TimeSource time;
 
   MethodPlan(String client, Method method, boolean async, BoundMethod binding, long timeoutNanos,
-      Bulkhead bulkhead, CircuitBreaker breaker, BreakerGuard guard, RetryPlan retry, Fallback fallback,
+      Bulkhead bulkhead, BreakerGuard guard, RetryPlan retry, Fallback fallback,
       FailureClassifier classifier, CallMetrics metrics, TimeSource time) {
     this.client = client;
     this.method = method;
@@ -45,7 +45,7 @@ final class MethodPlan {
     this.bulkhead = bulkhead;
     this.maxConcurrentCalls = bulkhead.getBulkheadConfig().getMaxConcurrentCalls();
     this.waitsForPermit = !bulkhead.getBulkheadConfig().getMaxWaitDuration().isZero();
-    this.breaker = breaker;
+    this.breaker = guard.breaker();
     this.guard = guard;
     this.retry = retry;
     this.fallback = fallback;
