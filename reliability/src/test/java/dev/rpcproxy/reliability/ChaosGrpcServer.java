@@ -28,7 +28,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -55,10 +54,7 @@ final class ChaosGrpcServer implements AutoCloseable {
 
   private final FaultInjector faults;
   private final AtomicLong seq = new AtomicLong();
-  private final AtomicInteger inFlight = new AtomicInteger();
-  private final AtomicInteger maxInFlight = new AtomicInteger();
-  private final AtomicLong calls = new AtomicLong();
-  private final java.util.concurrent.ConcurrentHashMap<Integer, AtomicLong> arrivalsAt = new java.util.concurrent.ConcurrentHashMap<>();
+  private final InFlightCounter inFlight = new InFlightCounter();
   private final ScheduledExecutorService delays = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "test-grpc-delays");
     t.setDaemon(true);
@@ -87,20 +83,20 @@ final class ChaosGrpcServer implements AutoCloseable {
   }
 
   int inFlight() {
-    return inFlight.get();
+    return inFlight.inFlight();
   }
 
   int maxInFlight() {
-    return maxInFlight.get();
+    return inFlight.max();
   }
 
   /** Calls that arrived while more than {@code limit} were in flight (themselves included). */
   long arrivalsOver(int limit) {
-    return arrivalsAt.entrySet().stream().filter(e -> e.getKey() > limit).mapToLong(e -> e.getValue().get()).sum();
+    return inFlight.arrivalsOver(limit);
   }
 
   long calls() {
-    return calls.get();
+    return inFlight.total();
   }
 
   private static MethodDescriptor<byte[], byte[]> raw(MethodDescriptor<?, ?> typed) {
@@ -155,14 +151,11 @@ final class ChaosGrpcServer implements AutoCloseable {
     @Override
     public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
         ServerCallHandler<Q, A> next) {
-      calls.incrementAndGet();
-      int now = inFlight.incrementAndGet();
-      maxInFlight.accumulateAndGet(now, Math::max);
-      arrivalsAt.computeIfAbsent(now, k -> new AtomicLong()).incrementAndGet();
+      inFlight.arrive();
       AtomicBoolean ended = new AtomicBoolean();
       Runnable end = () -> {
         if (ended.compareAndSet(false, true)) {
-          inFlight.decrementAndGet();
+          inFlight.leave();
         }
       };
       ServerCall<Q, A> counted = new SimpleForwardingServerCall<>(call) {

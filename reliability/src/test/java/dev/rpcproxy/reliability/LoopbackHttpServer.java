@@ -20,7 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A tiny HTTP/1.1 server on loopback, on raw sockets so that a handler can do what real servers
@@ -42,10 +41,7 @@ final class LoopbackHttpServer implements AutoCloseable {
   private final Handler handler;
   private final ExecutorService connections;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-  private final AtomicInteger inFlight = new AtomicInteger();
-  private final AtomicInteger maxInFlight = new AtomicInteger();
-  private final java.util.concurrent.ConcurrentHashMap<Integer, AtomicLong> arrivalsAt = new java.util.concurrent.ConcurrentHashMap<>();
-  private final AtomicLong requests = new AtomicLong();
+  private final InFlightCounter inFlight = new InFlightCounter();
   private final AtomicInteger connectionsAccepted = new AtomicInteger();
   private final Thread acceptor;
   private volatile boolean closed;
@@ -77,20 +73,20 @@ final class LoopbackHttpServer implements AutoCloseable {
   }
 
   int inFlight() {
-    return inFlight.get();
+    return inFlight.inFlight();
   }
 
   int maxInFlight() {
-    return maxInFlight.get();
+    return inFlight.max();
   }
 
   /** Requests that arrived while more than {@code limit} were in flight (themselves included). */
   long arrivalsOver(int limit) {
-    return arrivalsAt.entrySet().stream().filter(e -> e.getKey() > limit).mapToLong(e -> e.getValue().get()).sum();
+    return inFlight.arrivalsOver(limit);
   }
 
   long requests() {
-    return requests.get();
+    return inFlight.total();
   }
 
   int connectionsAccepted() {
@@ -125,11 +121,8 @@ final class LoopbackHttpServer implements AutoCloseable {
         if (exchange == null) {
           return;
         }
-        requests.incrementAndGet();
-        int now = inFlight.incrementAndGet();
-        maxInFlight.accumulateAndGet(now, Math::max);
-        arrivalsAt.computeIfAbsent(now, k -> new AtomicLong()).incrementAndGet();
-        exchange.onFinish = inFlight::decrementAndGet;
+        inFlight.arrive();
+        exchange.onFinish = inFlight::leave;
         try {
           handler.handle(exchange);
         } finally {
