@@ -70,9 +70,9 @@ public final class ClientAssembly {
       BreakerGuard breaker = resources.breaker(
           ownBreaker ? client + "." + method.getName() : client, effective.circuitBreaker().orElseThrow());
       boolean ownBulkhead = override != null
-          && (override.maxConcurrentCalls().isPresent() || override.maxWaitForPermit().isPresent());
+          && (override.concurrencyLimit().isPresent() || override.maxWaitForPermit().isPresent());
       Bulkhead bulkhead = resources.bulkhead(ownBulkhead ? client + "." + method.getName() : client,
-          effective.maxConcurrentCalls().orElseThrow(), effective.maxWaitForPermit().orElseThrow());
+          effective.concurrencyLimit().orElseThrow().initialLimit(), effective.maxWaitForPermit().orElseThrow());
 
       MethodContext context = context(api, client, method, where);
       BoundMethod binding;
