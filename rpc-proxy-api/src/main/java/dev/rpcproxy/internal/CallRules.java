@@ -9,7 +9,6 @@ import dev.rpcproxy.RpcTimeoutException;
 import dev.rpcproxy.RpcTransportException;
 import dev.rpcproxy.spi.AttemptContext;
 import dev.rpcproxy.spi.AttemptKind;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -57,7 +56,7 @@ final class CallRules {
       deadline = now + plan.attemptTimeoutNanos;
     }
     plan.metrics.attemptSent(kind);
-    return new AttemptContext(plan.time, deadline, callDeadline, plan.timeoutNanos, number, kind, previous, headers);
+    return new AttemptContext(plan.time, deadline, plan.timeout, number, kind, previous, headers);
   }
 
   /** Asks the breaker for one attempt. */
@@ -149,7 +148,7 @@ final class CallRules {
   }
 
   static RpcTimeoutException timeout(MethodPlan plan, Throwable cause) {
-    return new RpcTimeoutException(plan.client, plan.methodName, Duration.ofNanos(plan.timeoutNanos), cause);
+    return new RpcTimeoutException(plan.client, plan.methodName, plan.timeout, cause);
   }
 
   static RpcTransportException nullFuture(MethodPlan plan) {

@@ -8,6 +8,7 @@ import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.observation.ObservationRegistry;
 import java.lang.reflect.Method;
+import java.time.Duration;
 
 /**
  * Everything one interface method needs at call time, prepared once at {@code build()}: no
@@ -22,6 +23,7 @@ final class MethodPlan {
   final boolean usesEngine;
   final BoundMethod binding;
   final long timeoutNanos;
+  final Duration timeout;
   /** Zero when attempts end only with the call's deadline. */
   final long attemptTimeoutNanos;
   final Bulkhead bulkhead;
@@ -54,6 +56,7 @@ final class MethodPlan {
     this.async = async;
     this.binding = binding;
     this.timeoutNanos = timeoutNanos;
+    this.timeout = Duration.ofNanos(timeoutNanos);
     this.attemptTimeoutNanos = attemptTimeoutNanos;
     this.bulkhead = bulkhead;
     this.maxConcurrentCalls = bulkhead.getBulkheadConfig().getMaxConcurrentCalls();

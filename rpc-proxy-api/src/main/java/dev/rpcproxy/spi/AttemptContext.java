@@ -26,8 +26,7 @@ import java.util.concurrent.TimeUnit;
 public final class AttemptContext {
   private final TimeSource time;
   private final long deadlineNanos;
-  private final long callDeadlineNanos;
-  private final long callTimeoutNanos;
+  private final Duration callTimeout;
   private final int number;
   private final AttemptKind kind;
   private final AttemptContext previous;
@@ -37,19 +36,17 @@ public final class AttemptContext {
   /**
    * @param time the client's time source
    * @param deadlineNanos when this attempt must end, on {@code time}
-   * @param callDeadlineNanos when the whole call must end, on {@code time}
-   * @param callTimeoutNanos the whole call's configured timeout (for messages)
+   * @param callTimeout the whole call's configured timeout (for messages)
    * @param number the attempt's number within the call, from 1
    * @param kind first, retry or hedge
    * @param previous the call's attempt started before this one, or {@code null}
    * @param headers headers to send with this attempt (trace context); empty when none
    */
-  public AttemptContext(TimeSource time, long deadlineNanos, long callDeadlineNanos, long callTimeoutNanos,
+  public AttemptContext(TimeSource time, long deadlineNanos, Duration callTimeout,
       int number, AttemptKind kind, AttemptContext previous, Map<String, String> headers) {
     this.time = time;
     this.deadlineNanos = deadlineNanos;
-    this.callDeadlineNanos = callDeadlineNanos;
-    this.callTimeoutNanos = callTimeoutNanos;
+    this.callTimeout = callTimeout;
     this.number = number;
     this.kind = kind;
     this.previous = previous;
@@ -67,8 +64,7 @@ public final class AttemptContext {
     if (nanos <= 0) {
       throw new IllegalArgumentException("timeout must be positive, was " + timeout);
     }
-    long deadline = time.nanoTime() + nanos;
-    return new AttemptContext(time, deadline, deadline, nanos, 1, AttemptKind.FIRST, null, Map.of());
+    return new AttemptContext(time, time.nanoTime() + nanos, timeout, 1, AttemptKind.FIRST, null, Map.of());
   }
 
   /** Nanoseconds this attempt has left; zero or negative once its deadline has passed. */
@@ -91,14 +87,9 @@ public final class AttemptContext {
     return remainingNanos() <= 0;
   }
 
-  /** {@code true} once the whole call's deadline has passed (not only this attempt's). */
-  public boolean isCallExpired() {
-    return callDeadlineNanos - time.nanoTime() <= 0;
-  }
-
   /** The whole call's configured timeout, as exceptions report it. */
   public Duration callTimeout() {
-    return Duration.ofNanos(callTimeoutNanos);
+    return callTimeout;
   }
 
   /**

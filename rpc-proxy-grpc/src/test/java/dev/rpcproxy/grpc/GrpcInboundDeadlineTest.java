@@ -48,13 +48,13 @@ class GrpcInboundDeadlineTest {
     service.reset();
     tickets = RpcProxy.builder(TicketClient.class)
         .transport(GrpcTransport.builder(servers.channel, TicketServiceGrpc.getServiceDescriptor()).build())
-        .policy(Policy.builder().timeout(Duration.ofSeconds(10)).build())
+        .policy(Policy.builder().timeout(Duration.ofSeconds(60)).build())
         .build();
   }
 
   @Test
   void aCallInsideAHandlersContextCarriesItsDeadlineDownstream() throws Exception {
-    Context.CancellableContext inbound = Context.current().withDeadline(Deadline.after(2, TimeUnit.SECONDS), scheduler);
+    Context.CancellableContext inbound = Context.current().withDeadline(Deadline.after(20, TimeUnit.SECONDS), scheduler);
     try {
       inbound.call(() -> tickets.getTicket(GetTicketRequest.newBuilder().setId("t-1").build()));
     } finally {
@@ -62,7 +62,8 @@ class GrpcInboundDeadlineTest {
     }
     Deadline seen = service.deadlines.poll();
     assertThat(seen).as("deadline seen by the downstream server").isNotNull();
-    assertThat(seen.timeRemaining(TimeUnit.MILLISECONDS)).isLessThanOrEqualTo(2_000);
+    // The inbound 20 s, not the client's own 60 s.
+    assertThat(seen.timeRemaining(TimeUnit.SECONDS)).isLessThanOrEqualTo(20);
   }
 
   @Test
@@ -79,7 +80,7 @@ class GrpcInboundDeadlineTest {
       inbound.cancel(null);
     }
     long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-    assertThat(took).as("ms, against a 10 s client timeout").isLessThan(5_000);
+    assertThat(took).as("ms, against a 60 s client timeout").isLessThan(30_000);
     assertThat(cancelled.await(5, TimeUnit.SECONDS)).as("downstream work stopped").isTrue();
   }
 

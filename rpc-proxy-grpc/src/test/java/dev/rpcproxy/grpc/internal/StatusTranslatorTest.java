@@ -85,7 +85,7 @@ class StatusTranslatorTest {
   void deadlineExceededIsATimeoutOfTheWholeCall() {
     StatusRuntimeException failure = Status.DEADLINE_EXCEEDED.asRuntimeException();
     long passed = System.nanoTime() - 750_000_000L;
-    AttemptContext spent = new AttemptContext(TimeSource.system(), passed, passed, 250_000_000L, 1, AttemptKind.FIRST, null, Map.of());
+    AttemptContext spent = new AttemptContext(TimeSource.system(), passed, Duration.ofMillis(250), 1, AttemptKind.FIRST, null, Map.of());
 
     assertThat(StatusTranslator.translate("tickets", "createTicket", spent, failure)).isInstanceOfSatisfying(RpcTimeoutException.class,
         t -> assertThat(t.timeout()).isEqualTo(Duration.ofMillis(250))).hasCause(failure);
