@@ -1,6 +1,5 @@
 package dev.rpcproxy.http.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.rpcproxy.RpcException;
 import dev.rpcproxy.RpcTimeoutException;
 import dev.rpcproxy.RpcTransportException;
@@ -148,7 +147,7 @@ final class HttpBinding implements BoundMethod {
   private Request request(Object[] args, EndpointBalancer.Endpoint endpoint) {
     try {
       return endpoint == null ? template.toRequest(args) : template.toRequest(endpoint.url(), args);
-    } catch (JsonProcessingException e) {
+    } catch (IOException e) {
       throw new RpcTransportException(client, method,
           description + ": the request body could not be written as JSON", false, e);
     }
