@@ -20,7 +20,7 @@ import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanClassLoaderAware;
 import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.beans.factory.FactoryBean;
+import org.springframework.beans.factory.SmartFactoryBean;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.util.ClassUtils;
@@ -31,7 +31,7 @@ import org.springframework.util.ClassUtils;
  * channel and endpoint sources made for it) when the context closes.
  */
 public final class RpcClientFactoryBean
-    implements FactoryBean<Object>, BeanFactoryAware, BeanClassLoaderAware, DisposableBean {
+    implements SmartFactoryBean<Object>, BeanFactoryAware, BeanClassLoaderAware, DisposableBean {
   /** Bean definition attribute holding the client's name. */
   public static final String CLIENT_NAME = "dev.rpcproxy.spring.clientName";
 
@@ -83,6 +83,12 @@ public final class RpcClientFactoryBean
 
   boolean isGrpc() {
     return grpcService != null;
+  }
+
+  /** Built at startup, so that a bad setting fails startup rather than the first call. */
+  @Override
+  public boolean isEagerInit() {
+    return true;
   }
 
   @Override
