@@ -193,6 +193,11 @@ class RpcClientPropertiesTest {
   }
 
   @Test
+  void whereToConnectIsNotADefault() {
+    failsNaming(rest, "rpcproxy.defaults.base-url", "rpcproxy.defaults.base-url=http://127.0.0.1:1");
+  }
+
+  @Test
   void unknownMethodNamesTheProperty() {
     failsNaming(rest, "rpcproxy.clients.restaurants.methods.menus",
         "rpcproxy.clients.restaurants.methods.menus.timeout=1s");
