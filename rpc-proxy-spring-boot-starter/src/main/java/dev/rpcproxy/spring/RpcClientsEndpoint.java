@@ -3,13 +3,13 @@ package dev.rpcproxy.spring;
 import dev.rpcproxy.ClientView;
 import dev.rpcproxy.RpcProxy;
 import dev.rpcproxy.spring.internal.RpcClientBeans;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.convert.DurationStyle;
 
 /**
  * The Actuator endpoint {@code rpcclients} ({@code GET /actuator/rpcclients}, and
@@ -46,7 +46,7 @@ public class RpcClientsEndpoint {
     ClientView view = RpcProxy.inspect(entry.proxy());
     Map<String, Method> methods = new LinkedHashMap<>();
     for (ClientView.MethodView m : view.methods()) {
-      methods.putIfAbsent(m.name(), new Method(m.timeout(), m.maxAttempts(), m.breaker(), m.limit(), m.fallback(), m.async()));
+      methods.putIfAbsent(m.name(), new Method(DurationStyle.SIMPLE.print(m.timeout()), m.maxAttempts(), m.breaker(), m.limit(), m.fallback(), m.async()));
     }
     Map<String, Breaker> breakers = new LinkedHashMap<>();
     for (ClientView.BreakerView b : view.breakers()) {
@@ -76,14 +76,14 @@ public class RpcClientsEndpoint {
   /**
    * One method's policy.
    *
-   * @param timeout the whole-call deadline
+   * @param timeout the whole-call deadline, in Boot's format ({@code 300ms}, {@code 2s})
    * @param maxAttempts attempts in all (1: no retries)
    * @param breaker its breaker's name
    * @param limit its bulkhead's name
    * @param fallback whether a fallback answers its failures
    * @param async whether it is non-blocking
    */
-  public record Method(Duration timeout, int maxAttempts, String breaker, String limit, boolean fallback,
+  public record Method(String timeout, int maxAttempts, String breaker, String limit, boolean fallback,
       boolean async) {}
 
   /**

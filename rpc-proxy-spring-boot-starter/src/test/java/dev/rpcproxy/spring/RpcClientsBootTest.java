@@ -148,6 +148,7 @@ class RpcClientsBootTest {
     assertThat(rest.get("limit").asInt()).isEqualTo(8);
     assertThat(rest.get("inFlight").asInt()).isZero();
     assertThat(rest.get("methods").get("restaurant").get("maxAttempts").asInt()).isEqualTo(2);
+    assertThat(rest.get("methods").get("slowRestaurant").get("timeout").asString()).isEqualTo("150ms");
     assertThat(rest.get("breakers").get("restaurants").get("state").asString()).isEqualTo("CLOSED");
     assertThat(body.get("kitchen").get("transport").asString()).isEqualTo("grpc");
     assertThat(body.get("kitchen").get("target").asString()).isEqualTo(Downstream.grpcTarget());
