@@ -127,6 +127,33 @@ class RpcClientPropertiesTest {
   }
 
   @Test
+  void restEndpointsFromAListOfUrls() {
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(RpcProxyAutoConfiguration.class))
+        .withUserConfiguration(RestApp.class)
+        .withPropertyValues("rpcproxy.clients.restaurants.endpoints[0]=" + Downstream.restBaseUrl(),
+            "rpcproxy.clients.restaurants.timeout=10s")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBean(RestaurantApi.class).restaurant(5)).contains("\"name\":\"R5\"");
+        });
+  }
+
+  @Test
+  void grpcEndpointsGoThroughABalancedChannel() {
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(RpcProxyAutoConfiguration.class))
+        .withUserConfiguration(GrpcApp.class)
+        .withPropertyValues("rpcproxy.clients.kitchen.endpoints=http://" + Downstream.grpcTarget(),
+            "rpcproxy.clients.kitchen.grpc.plaintext=true", "rpcproxy.clients.kitchen.timeout=10s")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBean(KitchenClient.class)
+              .createTicket(CreateTicketRequest.newBuilder().setRestaurantId(6).build()).getTicketId()).isEqualTo("t-6");
+        });
+  }
+
+  @Test
   void aGrpcClientGetsAChannelThatClosesWithTheContext() {
     grpc.run(context -> {
       assertThat(context).hasNotFailed();
