@@ -181,7 +181,7 @@ public final class RpcProxy {
       }
       String client = name != null ? name : api.getSimpleName();
       ProxyHandler handler = ClientAssembly.assemble(api, client, transport, policy, methodPolicies,
-          fallback, methodFallbacks, meterRegistry, classifier, timeSource);
+          fallback, methodFallbacks, meterRegistry, observationRegistry, classifier, timeSource);
       return api.cast(Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api}, handler));
     }
   }
