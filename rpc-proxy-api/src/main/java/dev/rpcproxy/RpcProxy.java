@@ -1,6 +1,7 @@
 package dev.rpcproxy;
 
 import dev.rpcproxy.internal.ClientAssembly;
+import dev.rpcproxy.internal.ClientInspector;
 import dev.rpcproxy.internal.ProxyHandler;
 import dev.rpcproxy.spi.Transport;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -53,11 +54,25 @@ public final class RpcProxy {
    * @throws IllegalArgumentException if {@code proxy} was not built by {@link Builder#build()}
    */
   public static void close(Object proxy) {
+    handler(proxy).close();
+  }
+
+  /**
+   * A read-only snapshot of a proxy built here: its name, interface, transport, each method's
+   * timeout, attempts, breaker and bulkhead, and the state of its breakers and bulkheads now.
+   *
+   * @throws IllegalArgumentException if {@code proxy} was not built by {@link Builder#build()}
+   */
+  public static ClientView inspect(Object proxy) {
+    return ClientInspector.view(handler(proxy));
+  }
+
+  private static ProxyHandler handler(Object proxy) {
     if (proxy == null || !Proxy.isProxyClass(proxy.getClass())
         || !(Proxy.getInvocationHandler(proxy) instanceof ProxyHandler handler)) {
       throw new IllegalArgumentException("not an rpc-proxy client: " + proxy);
     }
-    handler.close();
+    return handler;
   }
 
   /**

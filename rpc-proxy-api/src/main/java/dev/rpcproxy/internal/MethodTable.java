@@ -1,7 +1,9 @@
 package dev.rpcproxy.internal;
 
 import java.lang.reflect.Method;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,6 +18,17 @@ final class MethodTable {
 
   MethodTable(Map<Method, Object> plans) {
     this.byEquality = Map.copyOf(plans);
+  }
+
+  /** Every {@link MethodPlan} (not the default methods' handles), in no particular order. */
+  List<MethodPlan> plans() {
+    List<MethodPlan> plans = new ArrayList<>();
+    for (Object entry : byEquality.values()) {
+      if (entry instanceof MethodPlan plan) {
+        plans.add(plan);
+      }
+    }
+    return plans;
   }
 
   Object get(Method method) {

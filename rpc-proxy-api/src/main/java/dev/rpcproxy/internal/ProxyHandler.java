@@ -4,6 +4,7 @@ import dev.rpcproxy.spi.Transport;
 import java.lang.invoke.MethodHandle;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
+import java.util.List;
 
 /**
  * The proxy's {@link InvocationHandler}: planned methods go through {@link CallPipeline};
@@ -42,6 +43,26 @@ public final class ProxyHandler implements InvocationHandler {
       default:
         throw new UnsupportedOperationException(api.getName() + "." + method.getName() + " is not proxied");
     }
+  }
+
+  /** The interface. For {@link ClientInspector}. */
+  Class<?> api() {
+    return api;
+  }
+
+  /** The client's name. For {@link ClientInspector}. */
+  String client() {
+    return client;
+  }
+
+  /** The transport. For {@link ClientInspector}. */
+  Transport transport() {
+    return transport;
+  }
+
+  /** The plan of every method sent to the transport. For {@link ClientInspector}. */
+  List<MethodPlan> plans() {
+    return methods.plans();
   }
 
   /** Closes the transport. */

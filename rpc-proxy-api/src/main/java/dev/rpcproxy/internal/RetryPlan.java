@@ -25,6 +25,11 @@ final class RetryPlan {
     this.budget = budget;
   }
 
+  /** Attempts in all, the first included. */
+  int maxAttempts() {
+    return maxAttempts;
+  }
+
   /** Counts a call, started at {@code now}, towards the budget. */
   void onCall(long now) {
     budget.onCall(now);

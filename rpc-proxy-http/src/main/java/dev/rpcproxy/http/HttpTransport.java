@@ -1,10 +1,10 @@
 package dev.rpcproxy.http;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rpcproxy.EndpointSource;
 import dev.rpcproxy.OutlierEjection;
 import dev.rpcproxy.TimeSource;
+import dev.rpcproxy.http.internal.ClassPathCodec;
 import dev.rpcproxy.http.internal.EndpointBalancer;
 import dev.rpcproxy.http.internal.HttpSettings;
 import dev.rpcproxy.http.internal.JaxRsParser;
@@ -21,7 +21,7 @@ import okhttp3.OkHttpClient;
 
 /**
  * REST transport: JAX-RS-annotated interfaces ({@code jakarta.ws.rs}) over OkHttp, JSON with
- * Jackson.
+ * Jackson 2 or 3 (whichever is on the class path, or any {@link BodyCodec}).
  *
  * <pre>{@code
  * interface RestaurantApi {
@@ -193,7 +193,7 @@ public final class HttpTransport implements Transport {
   public static final class Builder {
     private HttpUrl baseUrl;
     private OkHttpClient client;
-    private ObjectMapper objectMapper;
+    private BodyCodec.Factory codecs;
     private final Headers.Builder headers = new Headers.Builder();
     private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
     private EndpointSource endpoints;
@@ -292,11 +292,31 @@ public final class HttpTransport implements Transport {
     }
 
     /**
-     * The mapper for JSON bodies, used as it is. Default: a plain {@code new ObjectMapper()} that
-     * ignores unknown properties (no default typing).
+     * The Jackson 2 mapper for JSON bodies, used as it is: the same as
+     * {@code codec(Jackson2CodecFactory.create(objectMapper))}. Default: see {@link #codec}.
      */
     public Builder objectMapper(ObjectMapper objectMapper) {
-      this.objectMapper = Objects.requireNonNull(objectMapper, "objectMapper");
+      this.codecs = Jackson2CodecFactory.create(Objects.requireNonNull(objectMapper, "objectMapper"));
+      return this;
+    }
+
+    /**
+     * The Jackson 3 mapper for JSON bodies (Spring Boot 4's {@code JsonMapper}), used as it is:
+     * the same as {@code codec(Jackson3CodecFactory.create(jsonMapper))}. Default: see {@link #codec}.
+     */
+    public Builder jsonMapper(tools.jackson.databind.ObjectMapper jsonMapper) {
+      this.codecs = Jackson3CodecFactory.create(Objects.requireNonNull(jsonMapper, "jsonMapper"));
+      return this;
+    }
+
+    /**
+     * Reads and writes JSON bodies: every body and value that is not a {@code String},
+     * {@code byte[]} or {@code void}. Default: by what is on the class path, Jackson 2 (a plain
+     * {@code ObjectMapper}) else Jackson 3 (a plain {@code JsonMapper}), each ignoring unknown
+     * properties, with no default typing; with neither, methods with JSON bodies fail to bind.
+     */
+    public Builder codec(BodyCodec.Factory codecs) {
+      this.codecs = Objects.requireNonNull(codecs, "codec");
       return this;
     }
 
@@ -362,11 +382,9 @@ public final class HttpTransport implements Transport {
       }
       boolean ownsClient = client == null;
       OkHttpClient effective = ownsClient ? ownClient() : uncapped(client);
-      ObjectMapper mapper = objectMapper != null
-          ? objectMapper
-          : new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+      BodyCodec.Factory bodyCodecs = codecs != null ? codecs : ClassPathCodec.find();
       return new HttpTransport(
-          new HttpSettings(effective, baseUrl, mapper, headers.build(), maxResponseBytes, null, deadlineHeader),
+          new HttpSettings(effective, baseUrl, bodyCodecs, headers.build(), maxResponseBytes, null, deadlineHeader),
           ownsClient, endpoints == null ? null : this);
     }
 

@@ -1,7 +1,7 @@
 package dev.rpcproxy.http.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectWriter;
+import dev.rpcproxy.http.BodyCodec;
+import java.io.IOException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import okhttp3.MediaType;
@@ -20,23 +20,23 @@ abstract class BodyEncoder {
   /**
    * Encodes {@code value}; {@code null} becomes an empty body.
    *
-   * @throws JsonProcessingException if Jackson cannot write the value
+   * @throws IOException if the codec cannot write the value
    */
-  final RequestBody encode(Object value) throws JsonProcessingException {
+  final RequestBody encode(Object value) throws IOException {
     if (value == null) {
       return RequestBody.create(EMPTY, null);
     }
     return RequestBody.create(bytes(value), contentType);
   }
 
-  abstract byte[] bytes(Object value) throws JsonProcessingException;
+  abstract byte[] bytes(Object value) throws IOException;
 
-  /** Any object, written by Jackson for its declared (generic) type. */
-  static BodyEncoder json(ObjectWriter writer, MediaType contentType) {
+  /** Any object, written by the codec of its declared (generic) type. */
+  static BodyEncoder json(BodyCodec codec, MediaType contentType) {
     return new BodyEncoder(contentType) {
       @Override
-      byte[] bytes(Object value) throws JsonProcessingException {
-        return writer.writeValueAsBytes(value);
+      byte[] bytes(Object value) throws IOException {
+        return codec.encode(value);
       }
     };
   }

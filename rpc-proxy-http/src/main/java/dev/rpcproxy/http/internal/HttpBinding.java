@@ -1,6 +1,5 @@
 package dev.rpcproxy.http.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.rpcproxy.FailureClassifier;
 import dev.rpcproxy.RpcException;
 import dev.rpcproxy.RpcTransportException;
@@ -143,7 +142,7 @@ final class HttpBinding implements BoundMethod {
     Request request;
     try {
       request = endpoint == null ? template.toRequest(args) : template.toRequest(endpoint.url(), args);
-    } catch (JsonProcessingException e) {
+    } catch (IOException e) {
       throw RpcTransportException.permanent(client, method,
           description + ": the request body could not be written as JSON", e);
     }

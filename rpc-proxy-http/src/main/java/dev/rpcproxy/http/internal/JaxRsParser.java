@@ -1,7 +1,6 @@
 package dev.rpcproxy.http.internal;
 
-import com.fasterxml.jackson.databind.JavaType;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rpcproxy.http.BodyCodec;
 import dev.rpcproxy.http.internal.ParameterBinder.Shape;
 import dev.rpcproxy.spi.BoundMethod;
 import dev.rpcproxy.spi.MethodContext;
@@ -279,9 +278,7 @@ public final class JaxRsParser {
       throw reject("a body sent as " + declared + " must be a String or byte[]; other types are sent as JSON");
     }
     requireConcrete(type, "body parameter");
-    ObjectMapper mapper = settings.objectMapper();
-    JavaType javaType = mapper.getTypeFactory().constructType(type);
-    return BodyEncoder.json(mapper.writerFor(javaType), declared != null ? declared : JSON);
+    return BodyEncoder.json(codec(type, "body parameter"), declared != null ? declared : JSON);
   }
 
   private static boolean isJson(MediaType type) {
@@ -316,10 +313,23 @@ public final class JaxRsParser {
       throw reject("return type " + type.getTypeName() + " is not supported; return a JSON-mapped type, "
           + "String, byte[] or void");
     }
-    ObjectMapper mapper = settings.objectMapper();
-    JavaType javaType = mapper.getTypeFactory().constructType(type);
     return new ResponseReader(context.client(), method.getName(), description, ResponseReader.Kind.JSON,
-        mapper.readerFor(javaType), raw.isPrimitive(), raw.getSimpleName(), max);
+        codec(type, "return type"), raw.isPrimitive(), raw.getSimpleName(), max);
+  }
+
+  private BodyCodec codec(Type type, String what) {
+    BodyCodec.Factory factory = settings.codecs();
+    BodyCodec codec;
+    try {
+      codec = factory == null ? null : factory.create(type);
+    } catch (IllegalArgumentException e) {
+      throw reject(what + " " + type.getTypeName() + ": " + e.getMessage());
+    }
+    if (codec == null) {
+      throw reject(what + " " + type.getTypeName() + " needs a JSON codec: put Jackson (com.fasterxml.jackson.core"
+          + " or tools.jackson.core:jackson-databind) on the class path, or set HttpTransport.builder().codec(...)");
+    }
+    return codec;
   }
 
   /** Rejects type variables and wildcards, which Jackson would silently read as {@code Object}. */

@@ -1,6 +1,6 @@
 package dev.rpcproxy.http.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import java.io.IOException;
 import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
@@ -39,14 +39,14 @@ final class RequestTemplate {
    *
    * @throws IllegalArgumentException if a path argument is missing or would change the path, or a
    *     header argument holds characters not allowed in a header
-   * @throws JsonProcessingException if the body cannot be written as JSON
+   * @throws IOException if the codec of the body cannot write it
    */
-  Request toRequest(Object[] args) throws JsonProcessingException {
+  Request toRequest(Object[] args) throws IOException {
     return toRequest(baseUrl, args);
   }
 
   /** The request for one call to {@code base} (an endpoint chosen for this attempt). */
-  Request toRequest(HttpUrl base, Object[] args) throws JsonProcessingException {
+  Request toRequest(HttpUrl base, Object[] args) throws IOException {
     HttpUrl.Builder url = base.newBuilder();
     path.appendTo(url, args);
     Request.Builder request = new Request.Builder().headers(fixedHeaders);

@@ -1,9 +1,8 @@
 package dev.rpcproxy.http.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectReader;
 import dev.rpcproxy.RemoteCallException;
 import dev.rpcproxy.RpcTransportException;
+import dev.rpcproxy.http.BodyCodec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -32,12 +31,12 @@ final class ResponseReader {
   private final String method;
   private final String description;
   private final Kind kind;
-  private final ObjectReader json;
+  private final BodyCodec json;
   private final boolean primitive;
   private final String typeName;
   private final long maxBytes;
 
-  ResponseReader(String client, String method, String description, Kind kind, ObjectReader json,
+  ResponseReader(String client, String method, String description, Kind kind, BodyCodec json,
       boolean primitive, String typeName, long maxBytes) {
     this.client = client;
     this.method = method;
@@ -53,7 +52,7 @@ final class ResponseReader {
    * The value of a 2xx response, or the failure its status stands for.
    *
    * @throws RemoteCallException for any status but 2xx
-   * @throws RpcTransportException if the body is too large or not valid JSON
+   * @throws RpcTransportException if the body is too large or its codec cannot read it
    * @throws IOException if reading the body failed
    */
   Object read(Response response, Call call, Clock clock) throws IOException {
@@ -87,14 +86,11 @@ final class ResponseReader {
       return null;
     }
     try {
-      return json.readValue(bytes);
-    } catch (JsonProcessingException e) {
-      // Jackson's message may quote the body; the cause keeps it, our message does not.
+      return json.decode(bytes);
+    } catch (IOException e) {
+      // The codec's message may quote the body; the cause keeps it, our message does not.
       throw RpcTransportException.permanent(client, method,
           description + " returned a body that is not valid JSON for " + typeName, e);
-    } catch (IOException e) {
-      throw RpcTransportException.permanent(client, method,
-          description + " returned a body that could not be decoded as " + typeName, e);
     }
   }
 

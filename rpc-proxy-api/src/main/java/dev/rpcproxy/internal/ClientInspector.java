@@ -1,0 +1,47 @@
+package dev.rpcproxy.internal;
+
+import dev.rpcproxy.ClientView;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Builds the {@link ClientView} of one proxy from its plans; reads state, changes nothing. */
+public final class ClientInspector {
+  private ClientInspector() {}
+
+  /** The view of the client {@code handler} serves. */
+  public static ClientView view(ProxyHandler handler) {
+    List<MethodPlan> plans = new ArrayList<>(handler.plans());
+    plans.sort(Comparator.comparing((MethodPlan p) -> p.methodName).thenComparing(p -> p.method.toGenericString()));
+    List<ClientView.MethodView> methods = new ArrayList<>();
+    Map<String, CircuitBreaker> breakers = new LinkedHashMap<>();
+    Map<String, Bulkhead> bulkheads = new LinkedHashMap<>();
+    for (MethodPlan plan : plans) {
+      methods.add(new ClientView.MethodView(plan.methodName, plan.async, Duration.ofNanos(plan.timeoutNanos),
+          plan.retry == null ? 1 : plan.retry.maxAttempts(), plan.breaker.getName(), plan.bulkhead.getName(),
+          plan.fallback != null));
+      breakers.putIfAbsent(plan.breaker.getName(), plan.breaker);
+      bulkheads.putIfAbsent(plan.bulkhead.getName(), plan.bulkhead);
+    }
+    List<ClientView.BreakerView> breakerViews = new ArrayList<>();
+    for (CircuitBreaker breaker : breakers.values()) {
+      CircuitBreaker.Metrics m = breaker.getMetrics();
+      breakerViews.add(new ClientView.BreakerView(breaker.getName(), breaker.getState(), m.getFailureRate(),
+          m.getSlowCallRate(), m.getNumberOfBufferedCalls(), m.getNumberOfFailedCalls(),
+          m.getNumberOfNotPermittedCalls()));
+    }
+    List<ClientView.LimitView> limits = new ArrayList<>();
+    for (Bulkhead bulkhead : bulkheads.values()) {
+      int limit = bulkhead.getMetrics().getMaxAllowedConcurrentCalls();
+      int available = bulkhead.getMetrics().getAvailableConcurrentCalls();
+      limits.add(new ClientView.LimitView(bulkhead.getName(), Math.max(0, limit - available), limit));
+    }
+    return new ClientView(handler.client(), handler.api(), String.valueOf(handler.transport()), methods,
+        breakerViews, limits);
+  }
+}

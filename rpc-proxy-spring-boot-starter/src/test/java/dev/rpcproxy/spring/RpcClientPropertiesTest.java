@@ -1,0 +1,275 @@
+package dev.rpcproxy.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rpcproxy.ClientView;
+import dev.rpcproxy.ConcurrencyLimit;
+import dev.rpcproxy.EndpointSource;
+import dev.rpcproxy.Endpoints;
+import dev.rpcproxy.Fallback;
+import dev.rpcproxy.Fallbacks;
+import dev.rpcproxy.RpcProxy;
+import dev.rpcproxy.spring.test.kitchen.CreateTicketRequest;
+import dev.rpcproxy.spring.test.kitchen.KitchenServiceGrpc;
+import dev.rpcproxy.spring.test.kitchen.Ticket;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Properties to clients, and startup failures that name the property at fault. */
+class RpcClientPropertiesTest {
+  @RpcClient("restaurants")
+  interface RestaurantApi {
+    @GET
+    @Path("/restaurants/{id}")
+    String restaurant(@PathParam("id") long id);
+
+    @GET
+    @Path("/menus/{id}")
+    String menu(@PathParam("id") long id);
+  }
+
+  @RpcClient(value = "kitchen", grpcService = KitchenServiceGrpc.class)
+  interface KitchenClient {
+    Ticket createTicket(CreateTicketRequest request);
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  @EnableRpcClients(clients = RestaurantApi.class)
+  static class RestApp {}
+
+  @Configuration(proxyBeanMethods = false)
+  @EnableRpcClients(clients = KitchenClient.class)
+  static class GrpcApp {}
+
+  @Configuration(proxyBeanMethods = false)
+  static class Beans {
+    @Bean
+    MeterRegistry meterRegistry() {
+      return new SimpleMeterRegistry();
+    }
+
+    @Bean
+    Fallback emptyMenu() {
+      return Fallbacks.value("{}");
+    }
+
+    @Bean
+    EndpointSource restaurantInstances() {
+      return Endpoints.of("http://127.0.0.1:1", "http://127.0.0.1:2");
+    }
+  }
+
+  private final ApplicationContextRunner rest = new ApplicationContextRunner()
+      .withConfiguration(AutoConfigurations.of(RpcProxyAutoConfiguration.class))
+      .withUserConfiguration(RestApp.class, Beans.class)
+      .withPropertyValues("rpcproxy.clients.restaurants.base-url=http://127.0.0.1:1");
+
+  private final ApplicationContextRunner grpc = new ApplicationContextRunner()
+      .withConfiguration(AutoConfigurations.of(RpcProxyAutoConfiguration.class))
+      .withUserConfiguration(GrpcApp.class)
+      .withPropertyValues("rpcproxy.clients.kitchen.grpc.target=127.0.0.1:1", "rpcproxy.clients.kitchen.grpc.plaintext=true");
+
+  @Test
+  void everyGroupOfSettingsReachesThePolicy() {
+    rest.withPropertyValues(
+            "rpcproxy.defaults.timeout=3s",
+            "rpcproxy.defaults.circuit-breaker.failure-rate-threshold=25",
+            "rpcproxy.clients.restaurants.concurrency-limit=adaptive",
+            "rpcproxy.clients.restaurants.attempt-timeout=300ms",
+            "rpcproxy.clients.restaurants.retry.max-attempts=4",
+            "rpcproxy.clients.restaurants.retry.initial-backoff=10ms",
+            "rpcproxy.clients.restaurants.hedge.percentile=95",
+            "rpcproxy.clients.restaurants.hedge.min-delay=5ms",
+            "rpcproxy.clients.restaurants.hedge.max-delay=200ms",
+            "rpcproxy.clients.restaurants.fallback=cached",
+            "rpcproxy.clients.restaurants.methods.menu.timeout=700ms",
+            "rpcproxy.clients.restaurants.methods.menu.retry.max-attempts=1",
+            "rpcproxy.clients.restaurants.methods.menu.circuit-breaker.sliding-window-size=5",
+            "rpcproxy.clients.restaurants.methods.menu.fallback=emptyMenu")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          ClientView view = RpcProxy.inspect(context.getBean(RestaurantApi.class));
+          ClientView.MethodView restaurant = method(view, "restaurant");
+          ClientView.MethodView menu = method(view, "menu");
+          assertThat(restaurant.timeout()).isEqualTo(Duration.ofSeconds(3));
+          assertThat(restaurant.maxAttempts()).isEqualTo(4);
+          assertThat(restaurant.fallback()).isTrue();
+          assertThat(restaurant.breaker()).isEqualTo("restaurants");
+          assertThat(menu.timeout()).isEqualTo(Duration.ofMillis(700));
+          assertThat(menu.maxAttempts()).isEqualTo(1);
+          assertThat(menu.breaker()).isEqualTo("restaurants.menu");   // its own circuit-breaker settings
+          assertThat(view.limit()).isEqualTo(ConcurrencyLimit.adaptive().initialLimit());
+          assertThat(context.getBean(MeterRegistry.class).find("rpc.client.calls").tag("client", "restaurants").meters())
+              .isNotEmpty();
+        });
+  }
+
+  @Test
+  void endpointsByBeanName() {
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(RpcProxyAutoConfiguration.class))
+        .withUserConfiguration(RestApp.class, Beans.class)
+        .withPropertyValues("rpcproxy.clients.restaurants.endpoints=restaurantInstances")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(RpcProxy.inspect(context.getBean(RestaurantApi.class)).transport()).contains("2 endpoints");
+        });
+  }
+
+  @Test
+  void restEndpointsFromAListOfUrls() {
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(RpcProxyAutoConfiguration.class))
+        .withUserConfiguration(RestApp.class)
+        .withPropertyValues("rpcproxy.clients.restaurants.endpoints[0]=" + Downstream.restBaseUrl(),
+            "rpcproxy.clients.restaurants.timeout=10s")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBean(RestaurantApi.class).restaurant(5)).contains("\"name\":\"R5\"");
+        });
+  }
+
+  @Test
+  void grpcEndpointsGoThroughABalancedChannel() {
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(RpcProxyAutoConfiguration.class))
+        .withUserConfiguration(GrpcApp.class)
+        .withPropertyValues("rpcproxy.clients.kitchen.endpoints=http://" + Downstream.grpcTarget(),
+            "rpcproxy.clients.kitchen.grpc.plaintext=true", "rpcproxy.clients.kitchen.timeout=10s")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBean(KitchenClient.class)
+              .createTicket(CreateTicketRequest.newBuilder().setRestaurantId(6).build()).getTicketId()).isEqualTo("t-6");
+        });
+  }
+
+  @Test
+  void aGrpcClientGetsAChannelThatClosesWithTheContext() {
+    grpc.run(context -> {
+      assertThat(context).hasNotFailed();
+      assertThat(RpcProxy.inspect(context.getBean(KitchenClient.class)).transport()).contains("test.kitchen.KitchenService");
+    });
+  }
+
+  @Test
+  void restClientsWorkWithoutGrpcOnTheClassPath() {
+    rest.withClassLoader(new FilteredClassLoader("io.grpc", "dev.rpcproxy.grpc"))
+        .run(context -> assertThat(context).hasNotFailed().hasSingleBean(RestaurantApi.class));
+  }
+
+  @Test
+  void aGrpcClientWithoutGrpcOnTheClassPathSaysWhatIsMissing() {
+    grpc.withClassLoader(new FilteredClassLoader("dev.rpcproxy.grpc"))
+        .run(context -> assertThat(context).getFailure().rootCause()
+            .hasMessageContaining(KitchenClient.class.getName())
+            .hasMessageContaining("rpc-proxy-grpc is not on the class path"));
+  }
+
+  @Test
+  void aRestClientWithoutOkHttpSaysWhatIsMissing() {
+    rest.withClassLoader(new FilteredClassLoader("okhttp3"))
+        .run(context -> assertThat(context).getFailure().rootCause()
+            .hasMessageContaining("rpc-proxy-http is not on the class path"));
+  }
+
+  @Test
+  void badTimeoutNamesTheProperty() {
+    failsNaming(rest, "rpcproxy.clients.restaurants.timeout", "rpcproxy.clients.restaurants.timeout=-1s");
+  }
+
+  @Test
+  void unreadableDurationNamesTheProperty() {
+    failsNaming(rest, "rpcproxy.clients.restaurants.timeout", "rpcproxy.clients.restaurants.timeout=soon");
+  }
+
+  @Test
+  void badBreakerSettingNamesTheProperty() {
+    failsNaming(rest, "rpcproxy.clients.restaurants.circuit-breaker.failure-rate-threshold",
+        "rpcproxy.clients.restaurants.circuit-breaker.failure-rate-threshold=150");
+  }
+
+  @Test
+  void badDefaultNamesTheDefaultsProperty() {
+    failsNaming(rest, "rpcproxy.defaults.retry.max-attempts", "rpcproxy.defaults.retry.max-attempts=0");
+  }
+
+  @Test
+  void badConcurrencyLimitNamesTheProperty() {
+    failsNaming(rest, "rpcproxy.clients.restaurants.concurrency-limit",
+        "rpcproxy.clients.restaurants.concurrency-limit=lots");
+    failsNaming(rest, "rpcproxy.clients.restaurants.concurrency-limit",
+        "rpcproxy.clients.restaurants.concurrency-limit=8", "rpcproxy.clients.restaurants.max-concurrent-calls=8");
+  }
+
+  @Test
+  void badHedgeNamesTheProperty() {
+    failsNaming(rest, "rpcproxy.clients.restaurants.hedge.max-attempts",
+        "rpcproxy.clients.restaurants.hedge.max-attempts=9");
+    failsNaming(rest, "rpcproxy.clients.restaurants.hedge.min-delay",
+        "rpcproxy.clients.restaurants.hedge.percentile=99");
+  }
+
+  @Test
+  void whereToConnectIsNotADefault() {
+    failsNaming(rest, "rpcproxy.defaults.base-url", "rpcproxy.defaults.base-url=http://127.0.0.1:1");
+  }
+
+  @Test
+  void unknownMethodNamesTheProperty() {
+    failsNaming(rest, "rpcproxy.clients.restaurants.methods.menus",
+        "rpcproxy.clients.restaurants.methods.menus.timeout=1s");
+  }
+
+  @Test
+  void unknownFallbackNamesTheProperty() {
+    failsNaming(rest, "rpcproxy.clients.restaurants.fallback", "rpcproxy.clients.restaurants.fallback=nosuchbean");
+  }
+
+  @Test
+  void badBaseUrlNamesTheProperty() {
+    failsNaming(rest, "rpcproxy.clients.restaurants.base-url", "rpcproxy.clients.restaurants.base-url=ftp://x");
+  }
+
+  @Test
+  void missingBaseUrlNamesTheProperty() {
+    failsNaming(new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(RpcProxyAutoConfiguration.class))
+        .withUserConfiguration(RestApp.class), "rpcproxy.clients.restaurants.base-url");
+  }
+
+  @Test
+  void missingGrpcTargetNamesTheProperty() {
+    failsNaming(new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(RpcProxyAutoConfiguration.class))
+        .withUserConfiguration(GrpcApp.class), "rpcproxy.clients.kitchen.grpc.target");
+  }
+
+  private static void failsNaming(ApplicationContextRunner runner, String property, String... settings) {
+    runner.withPropertyValues(settings).run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(context.getStartupFailure()).satisfies(failure -> assertThat(messages(failure)).contains(property));
+    });
+  }
+
+  private static String messages(Throwable failure) {
+    StringBuilder all = new StringBuilder();
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      all.append(t.getMessage()).append('\n');
+    }
+    return all.toString();
+  }
+
+  private static ClientView.MethodView method(ClientView view, String name) {
+    return view.methods().stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow();
+  }
+}
