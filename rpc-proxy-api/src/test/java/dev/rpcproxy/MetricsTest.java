@@ -112,8 +112,9 @@ class MetricsTest {
     Set<String> outcomes = registry.find("rpc.client.calls").timers().stream()
         .map(t -> t.getId().getTag("outcome")).collect(Collectors.toSet());
     assertThat(outcomes).containsExactlyInAnyOrder(
-        "success", "client_error", "failure", "timeout", "bulkhead_full", "circuit_open", "cancelled");
+        "success", "client_error", "failure", "timeout", "bulkhead_full", "circuit_open", "rate_limited",
+        "cancelled");
     assertThat(registry.getMeters()).extracting(Meter::getId).extracting(id -> id.getName())
-        .contains("rpc.client.calls", "rpc.client.fallbacks");
+        .contains("rpc.client.calls", "rpc.client.fallbacks", "rpc.client.concurrency.limit");
   }
 }

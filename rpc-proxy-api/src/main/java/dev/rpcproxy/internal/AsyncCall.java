@@ -19,7 +19,7 @@ import java.util.function.BiConsumer;
  * completes an attempt or fires a timer.
  *
  * <p>Invariants: the call ends exactly once ({@link #state} moves RUNNING to DONE by CAS, from
- * success, failure, deadline or {@link #cancel}); whoever ends it releases the bulkhead permit,
+ * success, failure, deadline or {@link #cancel}); whoever ends it releases the concurrency permit,
  * cancels the timers and records the outcome. Every attempt's breaker permission is settled
  * exactly once, in {@link #accept}, which each attempt future calls once; an attempt that ends
  * after the call did (cancelled at the deadline, or racing it) is settled by {@link #settleLate}.
@@ -47,6 +47,7 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
   private volatile Future<?> deadlineTask;
   private volatile Future<?> retryTask;
   private boolean holdsPermit;
+  private long permitAt;
   // Written before an attempt starts and read when it completes: ordered by the attempt future.
   private int attempt;
   private long attemptStart;
@@ -63,11 +64,17 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
       fail(CallPipeline.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
       return this;
     }
-    if (!plan.bulkhead.tryAcquirePermission()) {
+    if (plan.rateLimiter != null && !plan.rateLimiter.tryAcquire(
+        Math.min(plan.rateLimiter.maxWaitNanos(), deadline.remainingNanos()))) {
+      fail(CallPipeline.rateLimited(plan), Outcome.RATE_LIMITED);
+      return this;
+    }
+    if (!plan.limiter.tryAcquire()) {
       fail(CallPipeline.bulkheadFull(plan), Outcome.BULKHEAD_FULL);
       return this;
     }
     holdsPermit = true;
+    permitAt = plan.waitsForPermit ? plan.time.nanoTime() : start;
     if (plan.retry != null) {
       plan.retry.onCall(start);
     }
@@ -187,10 +194,11 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
         attemptInFlight.cancel(true);
       }
     }
+    long now = plan.time.nanoTime();
     if (holdsPermit) {
-      plan.bulkhead.onComplete();
+      plan.limiter.release(now - permitAt, CallPipeline.signalOf(how));
     }
-    plan.metrics.record(how, plan.time.nanoTime() - start);
+    plan.metrics.record(how, now - start);
     return true;
   }
 

@@ -4,8 +4,10 @@ import dev.rpcproxy.BulkheadFullException;
 import dev.rpcproxy.CircuitOpenException;
 import dev.rpcproxy.FailedCall;
 import dev.rpcproxy.FailureClassifier.Verdict;
+import dev.rpcproxy.RateLimitedException;
 import dev.rpcproxy.RpcTimeoutException;
 import dev.rpcproxy.RpcTransportException;
+import dev.rpcproxy.internal.limit.CallLimiter.Signal;
 import dev.rpcproxy.spi.Deadline;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -18,8 +20,10 @@ import java.util.concurrent.TimeUnit;
  *   <li><b>metrics</b>: one {@code rpc.client.calls} sample per call, tagged with its outcome;
  *   <li><b>fallback</b>: answers the call's failure, unless the caller was at fault;
  *   <li><b>deadline</b>: fixed when the call starts; covers permit wait, every attempt and backoff;
- *   <li><b>bulkhead</b>: one permit per call (not per attempt), released when the call ends (a
- *       breaker known to be open rejects the call before it takes a permit);
+ *   <li><b>rate limit</b>: one permit per call, if set; a rejection is counted by nothing else;
+ *   <li><b>bulkhead</b> (the concurrency limit, fixed or adaptive): one permit per call (not per
+ *       attempt), released when the call ends, telling an adaptive limit how it ended (a breaker
+ *       known to be open rejects the call before it takes either permit);
  *   <li><b>retry</b>: budgeted, backoff with jitter, only retryable failures of idempotent methods,
  *       never past the deadline;
  *   <li><b>circuit breaker</b>: asked before each attempt; each attempt's result is recorded
@@ -56,9 +60,15 @@ final class CallPipeline {
   }
 
   private static Object invokeBlocking(MethodPlan plan, Object[] args, long start) throws Throwable {
-    if (!plan.bulkhead.tryAcquirePermission()) {
+    if (plan.rateLimiter != null
+        && !plan.rateLimiter.tryAcquire(Math.min(plan.rateLimiter.maxWaitNanos(), plan.timeoutNanos))) {
+      return failed(plan, args, rateLimited(plan), start);
+    }
+    if (!plan.limiter.tryAcquire()) {
       return failed(plan, args, bulkheadFull(plan), start);
     }
+    // A permit wait may have used up the deadline; without one, no time has passed since start.
+    long permitAt = plan.waitsForPermit ? plan.time.nanoTime() : start;
     Deadline deadline = Deadline.of(plan.time, start, plan.timeoutNanos);
     Object result;
     long end;
@@ -66,8 +76,7 @@ final class CallPipeline {
       if (plan.retry != null) {
         plan.retry.onCall(start);
       }
-      // A permit wait may have used up the deadline; without one, no time has passed since start.
-      long attemptStart = plan.waitsForPermit ? plan.time.nanoTime() : start;
+      long attemptStart = permitAt;
       for (int attempt = 1; ; attempt++) {
         if ((attempt > 1 || plan.waitsForPermit) && deadline.isExpired()) {
           throw timeout(plan, null);
@@ -102,10 +111,13 @@ final class CallPipeline {
         break;
       }
     } catch (Throwable t) {
-      plan.bulkhead.onComplete();
-      return failed(plan, args, t, start);
+      Outcome outcome = outcomeOf(plan, t);
+      long failedAt = plan.time.nanoTime();
+      plan.limiter.release(failedAt - permitAt, signalOf(outcome));
+      plan.metrics.record(outcome, failedAt - start);
+      return fallback(plan, args, t, outcome);
     }
-    plan.bulkhead.onComplete();
+    plan.limiter.release(end - permitAt, Signal.SUCCESS);
     plan.metrics.record(Outcome.SUCCESS, end - start);
     if (plan.fallback != null) {
       plan.fallback.onSuccess(plan.client, plan.method, args, result);
@@ -155,11 +167,28 @@ final class CallPipeline {
     if (failure instanceof BulkheadFullException) {
       return Outcome.BULKHEAD_FULL;
     }
+    if (failure instanceof RateLimitedException) {
+      return Outcome.RATE_LIMITED;
+    }
     return plan.classifier.classify(failure) == Verdict.CALLER_ERROR ? Outcome.CLIENT_ERROR : Outcome.FAILURE;
   }
 
+  /** What a call's end tells its concurrency limit: timeouts and the service's failures lower it. */
+  static Signal signalOf(Outcome outcome) {
+    return switch (outcome) {
+      case SUCCESS -> Signal.SUCCESS;
+      case TIMEOUT, FAILURE -> Signal.DROPPED;
+      default -> Signal.IGNORED;
+    };
+  }
+
   static BulkheadFullException bulkheadFull(MethodPlan plan) {
-    return new BulkheadFullException(plan.client, plan.methodName, plan.maxConcurrentCalls);
+    return new BulkheadFullException(plan.client, plan.methodName, plan.limiter.limit());
+  }
+
+  static RateLimitedException rateLimited(MethodPlan plan) {
+    var settings = plan.rateLimiter.settings();
+    return new RateLimitedException(plan.client, plan.methodName, settings.permits(), settings.period());
   }
 
   static CircuitOpenException circuitOpen(MethodPlan plan) {

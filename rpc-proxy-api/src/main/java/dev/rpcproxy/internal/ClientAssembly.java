@@ -9,7 +9,8 @@ import dev.rpcproxy.TimeSource;
 import dev.rpcproxy.spi.BoundMethod;
 import dev.rpcproxy.spi.MethodContext;
 import dev.rpcproxy.spi.Transport;
-import io.github.resilience4j.bulkhead.Bulkhead;
+import dev.rpcproxy.internal.limit.CallLimiter;
+import dev.rpcproxy.internal.limit.CallRateLimiter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -71,8 +72,14 @@ public final class ClientAssembly {
           ownBreaker ? client + "." + method.getName() : client, effective.circuitBreaker().orElseThrow());
       boolean ownBulkhead = override != null
           && (override.concurrencyLimit().isPresent() || override.maxWaitForPermit().isPresent());
-      Bulkhead bulkhead = resources.bulkhead(ownBulkhead ? client + "." + method.getName() : client,
-          effective.concurrencyLimit().orElseThrow().initialLimit(), effective.maxWaitForPermit().orElseThrow());
+      CallLimiter limiter = resources.limiter(ownBulkhead ? client + "." + method.getName() : client,
+          effective.concurrencyLimit().orElseThrow(), effective.maxWaitForPermit().orElseThrow());
+      CallRateLimiter rateLimiter = null;
+      if (effective.rateLimit().isPresent()) {
+        boolean ownRateLimit = override != null && override.rateLimit().isPresent();
+        rateLimiter = resources.rateLimiter(ownRateLimit ? client + "." + method.getName() : client,
+            effective.rateLimit().orElseThrow());
+      }
 
       MethodContext context = context(api, client, method, where);
       BoundMethod binding;
@@ -103,7 +110,8 @@ public final class ClientAssembly {
         retry = new RetryPlan(retryPolicy, budgets.computeIfAbsent(retryPolicy, p -> new RetryBudget(p, time)));
       }
       plans.put(method, new MethodPlan(client, method, context.async(), binding,
-          effective.timeout().orElseThrow().toNanos(), bulkhead, breaker, retry,
+          effective.timeout().orElseThrow().toNanos(), rateLimiter, limiter,
+          !effective.maxWaitForPermit().orElseThrow().isZero(), breaker, retry,
           methodFallback,
           classifier, CallMetrics.create(registry, client, method.getName()), time));
     }

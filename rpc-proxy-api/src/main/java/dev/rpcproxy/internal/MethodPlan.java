@@ -4,7 +4,8 @@ import dev.rpcproxy.Fallback;
 import dev.rpcproxy.FailureClassifier;
 import dev.rpcproxy.TimeSource;
 import dev.rpcproxy.spi.BoundMethod;
-import io.github.resilience4j.bulkhead.Bulkhead;
+import dev.rpcproxy.internal.limit.CallLimiter;
+import dev.rpcproxy.internal.limit.CallRateLimiter;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.lang.reflect.Method;
 
@@ -19,9 +20,10 @@ final class MethodPlan {
   final boolean async;
   final BoundMethod binding;
   final long timeoutNanos;
-  final Bulkhead bulkhead;
-  final int maxConcurrentCalls;
-  /** Whether a blocking call may wait for a bulkhead permit (and so spend part of its deadline). */
+  /** {@code null} when no rate limit is set. */
+  final CallRateLimiter rateLimiter;
+  final CallLimiter limiter;
+  /** Whether a blocking call may wait for a permit (and so spend part of its deadline). */
   final boolean waitsForPermit;
   final CircuitBreaker breaker;
   final BreakerGuard guard;
@@ -34,7 +36,8 @@ final class MethodPlan {
   final TimeSource time;
 
   MethodPlan(String client, Method method, boolean async, BoundMethod binding, long timeoutNanos,
-      Bulkhead bulkhead, BreakerGuard guard, RetryPlan retry, Fallback fallback,
+      CallRateLimiter rateLimiter, CallLimiter limiter, boolean waitsForPermit, BreakerGuard guard,
+      RetryPlan retry, Fallback fallback,
       FailureClassifier classifier, CallMetrics metrics, TimeSource time) {
     this.client = client;
     this.method = method;
@@ -42,9 +45,9 @@ final class MethodPlan {
     this.async = async;
     this.binding = binding;
     this.timeoutNanos = timeoutNanos;
-    this.bulkhead = bulkhead;
-    this.maxConcurrentCalls = bulkhead.getBulkheadConfig().getMaxConcurrentCalls();
-    this.waitsForPermit = !bulkhead.getBulkheadConfig().getMaxWaitDuration().isZero();
+    this.rateLimiter = rateLimiter;
+    this.limiter = limiter;
+    this.waitsForPermit = waitsForPermit || (rateLimiter != null && rateLimiter.maxWaitNanos() > 0);
     this.breaker = guard.breaker();
     this.guard = guard;
     this.retry = retry;
