@@ -126,7 +126,7 @@ public final class ConcurrencyLimit {
    * }</pre>
    *
    * <p>How the limit moves: every window (at least {@link #window}, and at least twice the
-   * service's best recent latency) the average latency of the calls that ended in it is compared
+   * recent average latency) the average latency of the calls that ended in it is compared
    * with the lowest window average of the last 10 s. While it stays within the tolerance and calls
    * met the limit, the limit grows (doubling until the first sign of queueing, then by its square
    * root); beyond the tolerance it shrinks in proportion, a little below the level the latency
@@ -178,8 +178,8 @@ public final class ConcurrencyLimit {
 
     /**
      * The shortest time over which latency is averaged before the limit moves. Default 100 ms; a
-     * window also lasts at least twice the service's best recent latency and holds at least 10
-     * calls (or as many as the limit, if fewer).
+     * window also lasts at least twice the recent average latency and holds at least 10 calls
+     * (or as many as the limit, if fewer).
      *
      * @throws IllegalArgumentException unless between 1 ms and 1 minute
      */

@@ -27,9 +27,9 @@ import java.util.concurrent.TimeUnit;
  *       before the cut do not cut it again.
  *   <li><b>A slower service is not a queue.</b> A minimum baseline cannot tell a lasting rise of
  *       the service's own latency from a queue, and would cut the limit to its minimum until the
- *       rise leaves the 10 s history. Here, when the first window after a cut is still above the
- *       tolerance and its average fell by less than 10%, the cut did not drain anything: the
- *       baseline restarts from that average and the limit grows back.
+ *       rise leaves the 10 s history. Here, when two cuts in a row are each followed by a window
+ *       still above the tolerance whose average fell by less than 10%, the cuts did not drain
+ *       anything: the baseline restarts from that average and the limit grows back.
  *   <li><b>Growth.</b> Slow start (doubling per window, as TCP slow start, RFC 5681) until the
  *       first sign of queueing, then additive growth per window by the square root of the limit while calls are not queued,
  *       shrinking to 1 as their latency nears the tolerance;
@@ -42,7 +42,8 @@ import java.util.concurrent.TimeUnit;
  * cancellations ({@link Signal#IGNORED}) and rejected calls do not move it.
  *
  * <p>A window closes at the first release after it has lasted {@link ConcurrencyLimit#window()}
- * and twice the baseline, and has seen {@code min(10, limit)} latency samples (or a drop).
+ * and twice the previous window's average latency, and has seen {@code min(10, limit)} calls end. The first window is
+ * dropped unread: connection set-up and a cold JIT make the first calls slow.
  *
  * <p>Concurrency: {@link #tryAcquire} is one CAS on the in-flight count; {@link #release} is
  * one atomic add (latency sum and count packed in one {@code long}), a clock read and a
@@ -77,6 +78,10 @@ public final class AdaptiveCallLimiter implements CallLimiter {
   private static final double DRAIN = 0.9;
   private static final double DROP_BACKOFF = 0.9;
   private static final double UNMOVED = 0.9;
+  private static final long PROBE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final double PROBE_SHARE = 0.6;
+  private static final long PROBE_AGAIN_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  private static final long FIRST_PROBE_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final int DROP_SHARE_DIVISOR = 20;
   private static final int BUCKETS = 10;
   private static final long BUCKET_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -100,10 +105,17 @@ public final class AdaptiveCallLimiter implements CallLimiter {
   // Read and written only by the thread holding `updating` (its CAS and volatile reset order them).
   private double estimate;
   private boolean slowStart = true;
+  private boolean firstWindow = true;
   private long holdUntil;
   private double baselineMicros = Double.NaN;
   /** The window average that caused the last cut, until a window is back within the tolerance. */
   private double cutAverage = Double.NaN;
+  private int unmovedCuts;
+  private long lastProbeAt;
+  /** The limit before a probe, until the window after it is judged; NaN when not probing. */
+  private double probeFrom = Double.NaN;
+  private double probeAverage;
+  private double probeBase;
   private final double[] bucketMin = new double[BUCKETS];
   private final long[] bucketEpoch = new long[BUCKETS];
 
@@ -121,6 +133,7 @@ public final class AdaptiveCallLimiter implements CallLimiter {
     this.windowLength = windowNanos;
     this.windowStart = time.nanoTime();
     this.holdUntil = windowStart;
+    this.lastProbeAt = windowStart - PROBE_EVERY_NANOS + FIRST_PROBE_NANOS;
     Arrays.fill(bucketMin, Double.POSITIVE_INFINITY);
   }
 
@@ -180,13 +193,21 @@ public final class AdaptiveCallLimiter implements CallLimiter {
     int dropped = (int) DROPS.getAndSet(this, 0);
     boolean reached = limitReached;
     limitReached = false;
+    long elapsed = now - windowStart;
     windowStart = now;
-    adjust(now, packed & COUNT_MASK, packed >>> COUNT_BITS, dropped, reached);
-    double base = baselineMicros;
-    windowLength = Double.isNaN(base) ? windowNanos : Math.max(windowNanos, (long) (2_000 * base));
+    if (firstWindow) {
+      firstWindow = false; // connection set-up and a cold JIT make the first calls slow: not a baseline
+      return;
+    }
+    count = packed & COUNT_MASK;
+    adjust(now, count, packed >>> COUNT_BITS, dropped, reached, elapsed);
+    if (count > 0) {
+      // A change of the limit shows in latencies about one latency later: let a window last two.
+      windowLength = Math.max(windowNanos, 2_000 * ((packed >>> COUNT_BITS) / count));
+    }
   }
 
-  private void adjust(long now, long count, long sumMicros, int dropped, boolean reached) {
+  private void adjust(long now, long count, long sumMicros, int dropped, boolean reached, long elapsed) {
     double next = estimate;
     if (dropped > 0 && (long) dropped * DROP_SHARE_DIVISOR >= count + dropped) {
       next = next * DROP_BACKOFF;
@@ -196,24 +217,56 @@ public final class AdaptiveCallLimiter implements CallLimiter {
       double base = noteBaseline(average, now);
       if (average <= base * tolerance) {
         cutAverage = Double.NaN;
+        unmovedCuts = 0;
       }
-      if (average > base * tolerance) {
+      if (!Double.isNaN(probeFrom)) {
         if (now - holdUntil >= 0) {
-          if (average > UNMOVED * cutAverage) {
-            // The last cut did not bring latency down: not a queue, the service itself is slower.
+          if (average > UNMOVED * probeAverage) {
+            next = probeFrom; // fewer calls in flight were not shorter: nothing was queued
+          } else if (average < UNMOVED * probeBase) {
+            // Shorter than the baseline: it had been measured queued; look again soon.
+            lastProbeAt = now - PROBE_EVERY_NANOS + PROBE_AGAIN_NANOS;
+          }
+          probeFrom = Double.NaN;
+        }
+      } else if (average > base * tolerance) {
+        if (now - holdUntil >= 0) {
+          if (average > UNMOVED * cutAverage && ++unmovedCuts >= 2) {
+            // Two cuts in a row did not bring latency down: not a queue, the service is slower.
             rebaseline(average, now);
             cutAverage = Double.NaN;
+            unmovedCuts = 0;
           } else {
+            if (!(average > UNMOVED * cutAverage)) {
+              unmovedCuts = 0;
+            }
             next = next * Math.max(0.5, base / average) * DRAIN;
             slowStart = false;
             holdUntil = now + (long) (2_000 * average);
             cutAverage = average;
           }
         }
-      } else if (reached) {
-        // Full steps while calls are not queued, shrinking to +1 as the latency nears the tolerance.
-        double room = 1.0 - (average / base - 1.0) / (tolerance - 1.0);
-        next = slowStart ? next * 2 : next + Math.max(1.0, Math.sqrt(next) * room);
+      } else {
+        if (reached) {
+          // Full steps while calls are not queued, shrinking to +1 as the latency nears the tolerance.
+          double room = 1.0 - (average / base - 1.0) / (tolerance - 1.0);
+          next = slowStart ? next * 2 : next + Math.max(1.0, Math.sqrt(next) * room);
+        }
+        // Calls in flight on average over the window (Little's law).
+        double inUse = elapsed > 0 ? count * average * 1_000 / elapsed : 0;
+        if (now - lastProbeAt >= PROBE_EVERY_NANOS && inUse >= next / 2) {
+          // A baseline measured while calls were already queued (a client started above the
+          // service's capacity) looks unqueued: every 10 s, for one window, the limit drops to
+          // 0.6 x the calls in flight. If calls get shorter, the baseline follows them down (and
+          // if shorter than the baseline, another probe follows in 0.5 s); if not, the limit is
+          // restored when the window ends.
+          probeFrom = next;
+          probeAverage = average;
+          probeBase = base;
+          next = PROBE_SHARE * inUse;
+          holdUntil = now + (long) (2_000 * average);
+          lastProbeAt = now;
+        }
       }
     }
     next = Math.max(minLimit, Math.min(maxLimit, next));

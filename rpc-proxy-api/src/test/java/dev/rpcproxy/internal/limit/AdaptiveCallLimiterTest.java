@@ -34,8 +34,25 @@ class AdaptiveCallLimiterTest {
     assertThat(reached).isBetween(0L, 1000L);
   }
 
+  /**
+   * Started above the capacity, every latency the limiter sees is queued: no window shows the
+   * unqueued latency, so a minimum baseline alone would keep the queue for good.
+   */
   @Test
-  void settlesNearCapacityUnderHeavyOverloadWithoutDipsOrBurstsOfRejections() {
+  void findsTheCapacityWhenStartedAboveIt() {
+    int capacity = 8;
+    SimulatedService sim = service(ConcurrencyLimit.adaptive(), capacity, 32);
+    sim.run(Duration.ofSeconds(10));
+    int[] settled = sim.limitsBetween(5_000, 10_000);
+    long found = sim.firstTime(0, limit -> limit <= 1.5 * capacity);
+    report("C=8, initial 20, 32 callers: ms to reach <= 1.5 C; limit min/mean/max 5-10 s", found,
+        SimulatedService.min(settled), SimulatedService.mean(settled), SimulatedService.max(settled));
+    assertThat(found).isBetween(0L, 3_000L);
+    assertThat(SimulatedService.mean(settled)).isBetween(0.8 * capacity, 1.6 * capacity);
+  }
+
+  @Test
+  void settlesNearCapacityUnderHeavyOverloadWithoutBurstsOfRejections() {
     int capacity = 20;
     SimulatedService sim = service(ConcurrencyLimit.adaptive(), capacity, 4 * capacity);
     sim.run(Duration.ofSeconds(5));
@@ -45,7 +62,11 @@ class AdaptiveCallLimiterTest {
     report("4C overload, C=20: limit min/mean/max", SimulatedService.min(limits), SimulatedService.mean(limits),
         SimulatedService.max(limits), "latency mean/p99 ms", sim.meanLatencyMillis(), sim.latencyMillis(99),
         "goodput/s", sim.served / 55.0);
-    assertThat(SimulatedService.min(limits)).isGreaterThanOrEqualTo((int) (0.75 * capacity));
+    // The probe (one window in 10 s at 0.6 x the calls in flight) is the only dip below 0.75 C.
+    long dips = Arrays.stream(limits).filter(limit -> limit < 0.75 * capacity).count();
+    report("4C overload, C=20: share of time below 0.75 C", (double) dips / limits.length);
+    assertThat(SimulatedService.min(limits)).isGreaterThanOrEqualTo((int) (0.5 * capacity));
+    assertThat((double) dips / limits.length).isLessThan(0.03);
     assertThat(SimulatedService.max(limits)).isLessThanOrEqualTo((int) (1.7 * capacity));
     // The service is kept busy: goodput within 5% of capacity / service time.
     assertThat(sim.served / 55.0).isGreaterThan(0.95 * capacity * 1000 / SERVICE_TIME.toMillis());
@@ -112,10 +133,12 @@ class AdaptiveCallLimiterTest {
     int[] during = sim.limitsBetween(slowerAt, slowerAt + 5_000);
     long back = sim.firstTime(slowerAt + 200, limit -> limit >= capacity) - slowerAt;
     int[] after = sim.limitsBetween(slowerAt + 10_000, slowerAt + 20_000);
-    report("service time 10 -> 20 ms, C=20: lowest limit, ms until >= C again, limit min/max 10-20 s after",
-        SimulatedService.min(during), back, SimulatedService.min(after), SimulatedService.max(after));
+    report("service time 10 -> 20 ms, C=20: lowest limit, ms until >= C again, limit min/mean/max 10-20 s after",
+        SimulatedService.min(during), back, SimulatedService.min(after), SimulatedService.mean(after),
+        SimulatedService.max(after));
     assertThat(back).isBetween(0L, 5_000L);
-    assertThat(SimulatedService.min(after)).isGreaterThanOrEqualTo((int) (0.75 * capacity));
+    assertThat(SimulatedService.min(after)).isGreaterThanOrEqualTo((int) (0.5 * capacity)); // a probe
+    assertThat(SimulatedService.mean(after)).isBetween(0.9 * capacity, 1.6 * capacity);
     assertThat(SimulatedService.max(after)).isLessThanOrEqualTo((int) (1.7 * capacity));
   }
 
@@ -123,7 +146,7 @@ class AdaptiveCallLimiterTest {
   void timeoutsAndTheServicesFailuresLowerTheLimit() {
     FakeTime time = new FakeTime();
     AdaptiveCallLimiter limiter = new AdaptiveCallLimiter(ConcurrencyLimit.adaptive(), time);
-    for (int window = 0; window < 5; window++) {
+    for (int window = 0; window < 6; window++) {
       for (int i = 0; i < 10; i++) {
         assertThat(limiter.tryAcquire()).isTrue();
       }
@@ -132,7 +155,8 @@ class AdaptiveCallLimiterTest {
         limiter.release(Duration.ofMillis(100).toNanos(), Signal.DROPPED);
       }
     }
-    report("20 after 5 windows of drops", limiter.limit());
+    // The first window is not read (cold start); each of the next five cuts 10%.
+    report("20 after 1 + 5 windows of drops", limiter.limit());
     assertThat(limiter.limit()).isEqualTo((int) (20 * Math.pow(0.9, 5)));
     assertThat(limiter.inFlight()).isZero();
   }
