@@ -221,8 +221,8 @@ class HttpTransportAdaptiveLimitTest {
     assertThat(unexpected).isEmpty();
     assertThat(maxAtServer.get()).isLessThanOrEqualTo(maxLimit.get());
     // Near the capacity: the limit saw-tooths between about C and C x tolerance (1.5); the bound
-    // is wider because this machine's own scheduling noise adds to the latencies.
-    assertThat(settledMean).isBetween(CAPACITY * 0.5, CAPACITY * 3.0);
+    // is wider for the machine's own scheduling noise.
+    assertThat(settledMean).isBetween(CAPACITY * 0.5, CAPACITY * 2.5);
     assertThat(successes + warmUp).isEqualTo(served.sum());
     assertThat(bulkheadFull).isEqualTo(rejected.sum());
     assertThat(all).isEqualTo(served.sum() + rejected.sum());
