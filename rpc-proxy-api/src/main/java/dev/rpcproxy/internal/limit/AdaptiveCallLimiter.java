@@ -81,6 +81,8 @@ public final class AdaptiveCallLimiter implements CallLimiter {
   private static final long PROBE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
   private static final double PROBE_SHARE = 0.6;
   private static final long PROBE_AGAIN_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  private static final long EARLY_PROBE_NANOS = TimeUnit.SECONDS.toNanos(2);
+  private static final double INFLATED = 0.75;
   private static final long FIRST_PROBE_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final int DROP_SHARE_DIVISOR = 20;
   private static final int BUCKETS = 10;
@@ -112,6 +114,7 @@ public final class AdaptiveCallLimiter implements CallLimiter {
   private double cutAverage = Double.NaN;
   private int unmovedCuts;
   private long lastProbeAt;
+  private final long startedAt;
   /** The limit before a probe, until the window after it is judged; NaN when not probing. */
   private double probeFrom = Double.NaN;
   private double probeAverage;
@@ -133,7 +136,8 @@ public final class AdaptiveCallLimiter implements CallLimiter {
     this.windowLength = windowNanos;
     this.windowStart = time.nanoTime();
     this.holdUntil = windowStart;
-    this.lastProbeAt = windowStart - PROBE_EVERY_NANOS + FIRST_PROBE_NANOS;
+    this.startedAt = windowStart;
+    this.lastProbeAt = windowStart - EARLY_PROBE_NANOS + FIRST_PROBE_NANOS;
     Arrays.fill(bucketMin, Double.POSITIVE_INFINITY);
   }
 
@@ -223,7 +227,7 @@ public final class AdaptiveCallLimiter implements CallLimiter {
         if (now - holdUntil >= 0) {
           if (average > UNMOVED * probeAverage) {
             next = probeFrom; // fewer calls in flight were not shorter: nothing was queued
-          } else if (average < UNMOVED * probeBase) {
+          } else if (average < INFLATED * probeBase) {
             // Shorter than the baseline: it had been measured queued; look again soon.
             lastProbeAt = now - PROBE_EVERY_NANOS + PROBE_AGAIN_NANOS;
           }
@@ -254,12 +258,13 @@ public final class AdaptiveCallLimiter implements CallLimiter {
         }
         // Calls in flight on average over the window (Little's law).
         double inUse = elapsed > 0 ? count * average * 1_000 / elapsed : 0;
-        if (now - lastProbeAt >= PROBE_EVERY_NANOS && inUse >= next / 2) {
+        long every = now - startedAt < PROBE_EVERY_NANOS ? EARLY_PROBE_NANOS : PROBE_EVERY_NANOS;
+        if (now - lastProbeAt >= every && inUse >= next / 2) {
           // A baseline measured while calls were already queued (a client started above the
-          // service's capacity) looks unqueued: every 10 s, for one window, the limit drops to
-          // 0.6 x the calls in flight. If calls get shorter, the baseline follows them down (and
-          // if shorter than the baseline, another probe follows in 0.5 s); if not, the limit is
-          // restored when the window ends.
+          // service's capacity) looks unqueued: every 10 s (every 2 s in the first 10 s), for one
+          // window, the limit drops to 0.6 x the calls in flight. If calls get shorter, the
+          // baseline follows them down (and if they are under 0.75 x the baseline, another probe
+          // follows in 0.5 s); if not, the limit is restored when the window ends.
           probeFrom = next;
           probeAverage = average;
           probeBase = base;
