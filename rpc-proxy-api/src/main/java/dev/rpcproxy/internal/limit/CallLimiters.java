@@ -12,6 +12,8 @@ import java.time.Duration;
 public final class CallLimiters {
   /** Gauge of the limit in force, tagged {@code client} (the client, or {@code client.method}). */
   public static final String LIMIT_GAUGE = "rpc.client.concurrency.limit";
+  /** Gauge of the permits held now, tagged like {@link #LIMIT_GAUGE}. */
+  public static final String IN_FLIGHT_GAUGE = "rpc.client.concurrency.in.flight";
 
   private CallLimiters() {}
 
@@ -31,10 +33,15 @@ public final class CallLimiters {
         .build()));
   }
 
-  /** Registers {@value #LIMIT_GAUGE}{@code {client=name}} for {@code limiter}. */
+  /** Registers {@value #LIMIT_GAUGE} and {@value #IN_FLIGHT_GAUGE}{@code {client=name}} for {@code limiter}. */
   public static void bind(MeterRegistry registry, String name, CallLimiter limiter) {
     Gauge.builder(LIMIT_GAUGE, limiter, CallLimiter::limit)
         .description("The limit on outstanding calls in force (fixed or adaptive)")
+        .tag("client", name)
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder(IN_FLIGHT_GAUGE, limiter, CallLimiter::inFlight)
+        .description("Calls holding a permit of the concurrency limit now")
         .tag("client", name)
         .strongReference(true)
         .register(registry);
