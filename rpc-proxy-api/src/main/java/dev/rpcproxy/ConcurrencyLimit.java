@@ -132,7 +132,8 @@ public final class ConcurrencyLimit {
    * root); beyond the tolerance it shrinks in proportion, a little below the level the latency
    * points to, so that the service's queue drains. Timeouts and the service's failures (5% of a
    * window's calls or more) cut it by 10%; the caller's errors, cancellations and rejections do
-   * not move it.
+   * not move it. Every 10 s (every 2 s in the first 10 s) a window that cut nothing lowers the
+   * limit to 0.6 x the calls in flight, to find a baseline that was measured queued.
    */
   public static final class AdaptiveBuilder {
     private int initialLimit = 20;

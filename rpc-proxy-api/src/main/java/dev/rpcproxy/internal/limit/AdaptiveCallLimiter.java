@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A limit on outstanding calls found from measured latency: a windowed gradient, as in Netflix
  * concurrency-limits' {@code Gradient2Limit} (new limit = limit x baseline latency / current
- * latency), with three changes aimed at the traps its users report.
+ * latency), with changes aimed at the traps its users report.
  *
  * <ul>
  *   <li><b>Baseline.</b> Gradient2 takes an exponential average of all latencies as its baseline,
@@ -18,22 +18,27 @@ import java.util.concurrent.TimeUnit;
  *       returns to 1 and the limit drifts up. Here the baseline is the lowest <em>window
  *       average</em> of the last 10 s (a windowed minimum filter, as TCP Vegas' BaseRTT or BBR's
  *       min-RTT filter, taken over averages so that a few cheap calls do not set it).
- *   <li><b>Draining without probing.</b> When a window's average exceeds baseline x tolerance,
- *       the limit drops to 0.9 x limit x baseline / average (never below half of it): a little
- *       under the level where the service's queue is empty. The queue drains, unqueued latencies
- *       refresh the baseline within one window, and no separate probe (Vegas' or Envoy's
- *       periodic drop to a minimum limit to remeasure the RTT, which rejects a burst of calls)
- *       is needed. After a cut the limit holds for two average latencies, so calls admitted
- *       before the cut do not cut it again.
+ *   <li><b>Draining.</b> When a window's average exceeds baseline x tolerance, the limit drops
+ *       to 0.9 x limit x baseline / average (never below half of it): a little under the level
+ *       where the service's queue is empty. The queue drains and unqueued latencies refresh the
+ *       baseline within a window or two. After a cut the limit holds for two average latencies,
+ *       so calls admitted before the cut do not cut it again.
+ *   <li><b>A mild probe.</b> A client started above the service's capacity never sees an
+ *       unqueued latency, so its baseline is a queued one. Vegas and Envoy remeasure the minimum
+ *       latency by dropping to a small limit periodically, which rejects a burst of calls.
+ *       Here, every 2 s in the first 10 s and every 10 s after, a window that cut nothing lowers
+ *       the limit to 0.6 x the calls in flight (Little's law: count x average / window) for one
+ *       window; if calls do not get at least 10% shorter, the limit is restored; if they get
+ *       under 0.75 x the baseline, the baseline was queued and another probe follows in 0.5 s.
  *   <li><b>A slower service is not a queue.</b> A minimum baseline cannot tell a lasting rise of
  *       the service's own latency from a queue, and would cut the limit to its minimum until the
  *       rise leaves the 10 s history. Here, when two cuts in a row are each followed by a window
  *       still above the tolerance whose average fell by less than 10%, the cuts did not drain
  *       anything: the baseline restarts from that average and the limit grows back.
  *   <li><b>Growth.</b> Slow start (doubling per window, as TCP slow start, RFC 5681) until the
- *       first sign of queueing, then additive growth per window by the square root of the limit while calls are not queued,
- *       shrinking to 1 as their latency nears the tolerance;
- *       and only in a window in which the limit was reached (TCP's congestion-window validation,
+ *       first sign of queueing, then additive growth per window by the square root of the limit
+ *       while calls are not queued, shrinking to 1 as their latency nears the tolerance; and
+ *       only in a window in which the limit was reached (TCP's congestion-window validation,
  *       RFC 7661), so an idle or lightly loaded client does not inflate its limit.
  * </ul>
  *
@@ -42,8 +47,9 @@ import java.util.concurrent.TimeUnit;
  * cancellations ({@link Signal#IGNORED}) and rejected calls do not move it.
  *
  * <p>A window closes at the first release after it has lasted {@link ConcurrencyLimit#window()}
- * and twice the previous window's average latency, and has seen {@code min(10, limit)} calls end. The first window is
- * dropped unread: connection set-up and a cold JIT make the first calls slow.
+ * and twice the previous window's average latency, and has seen {@code min(10, limit)} calls
+ * end. The first window is dropped unread: connection set-up and a cold JIT make the first calls
+ * slow.
  *
  * <p>Concurrency: {@link #tryAcquire} is one CAS on the in-flight count; {@link #release} is
  * one atomic add (latency sum and count packed in one {@code long}), a clock read and a
