@@ -11,6 +11,7 @@ module dev.rpcproxy {
   requires transitive micrometer.core;
   requires transitive micrometer.observation;
   requires io.github.resilience4j.bulkhead;
+  requires io.github.resilience4j.ratelimiter;
   requires io.github.resilience4j.micrometer;
   requires com.github.benmanes.caffeine;
   requires org.slf4j;

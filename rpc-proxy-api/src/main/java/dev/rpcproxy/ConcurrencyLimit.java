@@ -1,5 +1,6 @@
 package dev.rpcproxy;
 
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -27,12 +28,17 @@ public final class ConcurrencyLimit {
   private final int initialLimit;
   private final int minLimit;
   private final int maxLimit;
+  private final double latencyTolerance;
+  private final Duration window;
 
-  private ConcurrencyLimit(Kind kind, int initialLimit, int minLimit, int maxLimit) {
+  private ConcurrencyLimit(Kind kind, int initialLimit, int minLimit, int maxLimit, double latencyTolerance,
+      Duration window) {
     this.kind = kind;
     this.initialLimit = initialLimit;
     this.minLimit = minLimit;
     this.maxLimit = maxLimit;
+    this.latencyTolerance = latencyTolerance;
+    this.window = window;
   }
 
   /**
@@ -44,7 +50,8 @@ public final class ConcurrencyLimit {
     if (maxConcurrentCalls < 1) {
       throw new IllegalArgumentException("maxConcurrentCalls must be at least 1, was " + maxConcurrentCalls);
     }
-    return new ConcurrencyLimit(Kind.FIXED, maxConcurrentCalls, maxConcurrentCalls, maxConcurrentCalls);
+    return new ConcurrencyLimit(Kind.FIXED, maxConcurrentCalls, maxConcurrentCalls, maxConcurrentCalls, 1.0,
+        Duration.ZERO);
   }
 
   /** An adaptive limit with the defaults of {@link AdaptiveBuilder}. */
@@ -77,29 +84,63 @@ public final class ConcurrencyLimit {
     return maxLimit;
   }
 
+  /**
+   * How much slower than its best recent latency the service may answer before the adaptive limit
+   * comes down (1.0 for a fixed limit).
+   */
+  public double latencyTolerance() {
+    return latencyTolerance;
+  }
+
+  /** How often the adaptive limit is reconsidered, at the least (zero for a fixed limit). */
+  public Duration window() {
+    return window;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof ConcurrencyLimit other && kind == other.kind && initialLimit == other.initialLimit
-        && minLimit == other.minLimit && maxLimit == other.maxLimit;
+        && minLimit == other.minLimit && maxLimit == other.maxLimit
+        && Double.compare(latencyTolerance, other.latencyTolerance) == 0 && window.equals(other.window);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(kind, initialLimit, minLimit, maxLimit);
+    return Objects.hash(kind, initialLimit, minLimit, maxLimit, latencyTolerance, window);
   }
 
   @Override
   public String toString() {
     return kind == Kind.FIXED
         ? "ConcurrencyLimit.fixed(" + maxLimit + ")"
-        : "ConcurrencyLimit.adaptive[initial=" + initialLimit + ", min=" + minLimit + ", max=" + maxLimit + "]";
+        : "ConcurrencyLimit.adaptive[initial=" + initialLimit + ", min=" + minLimit + ", max=" + maxLimit
+            + ", latencyTolerance=" + latencyTolerance + ", window=" + window + "]";
   }
 
-  /** Builds an adaptive {@link ConcurrencyLimit}. Defaults: initial 20, min 1, max 200. */
+  /**
+   * Builds an adaptive {@link ConcurrencyLimit}. Defaults: initial 20, min 1, max 200, latency
+   * tolerance 1.5, window 100 ms.
+   *
+   * <pre>{@code
+   * ConcurrencyLimit.adaptiveBuilder().initialLimit(10).maxLimit(100).latencyTolerance(2.0).build();
+   * }</pre>
+   *
+   * <p>How the limit moves: every window (at least {@link #window}, and at least twice the
+   * recent average latency) the average latency of the calls that ended in it is compared
+   * with the lowest window average of the last 10 s. While it stays within the tolerance and calls
+   * met the limit, the limit grows (doubling until the first sign of queueing, then by its square
+   * root); beyond the tolerance it shrinks in proportion, a little below the level the latency
+   * points to, so that the service's queue drains. Timeouts and the service's failures (5% of a
+   * window's calls or more) cut it by 10%; the caller's errors, cancellations and rejections do
+   * not move it. Every 10 s (every 2 s in the first 10 s) a window that cut nothing lowers the
+   * limit to 0.6 x the calls in flight, to find a baseline that was measured queued.
+   */
   public static final class AdaptiveBuilder {
     private int initialLimit = 20;
     private int minLimit = 1;
     private int maxLimit = 200;
+    private double latencyTolerance = 1.5;
+    private Duration window = Duration.ofMillis(100);
 
     private AdaptiveBuilder() {}
 
@@ -122,6 +163,37 @@ public final class ConcurrencyLimit {
     }
 
     /**
+     * How much slower than its best recent latency (the lowest window average of the last 10 s)
+     * the service may answer before the limit comes down. Default 1.5: the limit settles where
+     * calls take at most about 1.5 times as long as unloaded ones.
+     *
+     * @throws IllegalArgumentException unless above 1.0 and at most 10 (or not a number)
+     */
+    public AdaptiveBuilder latencyTolerance(double latencyTolerance) {
+      if (!(latencyTolerance > 1.0 && latencyTolerance <= 10.0)) {
+        throw new IllegalArgumentException("latencyTolerance must be above 1.0 and at most 10, was " + latencyTolerance);
+      }
+      this.latencyTolerance = latencyTolerance;
+      return this;
+    }
+
+    /**
+     * The shortest time over which latency is averaged before the limit moves. Default 100 ms; a
+     * window also lasts at least twice the recent average latency and holds at least 10 calls
+     * (or as many as the limit, if fewer).
+     *
+     * @throws IllegalArgumentException unless between 1 ms and 1 minute
+     */
+    public AdaptiveBuilder window(Duration window) {
+      Objects.requireNonNull(window, "window");
+      if (window.compareTo(Duration.ofMillis(1)) < 0 || window.compareTo(Duration.ofMinutes(1)) > 0) {
+        throw new IllegalArgumentException("window must be between 1 ms and 1 minute, was " + window);
+      }
+      this.window = window;
+      return this;
+    }
+
+    /**
      * The immutable limit.
      *
      * @throws IllegalArgumentException unless {@code 1 <= min <= initial <= max}
@@ -131,7 +203,7 @@ public final class ConcurrencyLimit {
         throw new IllegalArgumentException("adaptive limit needs 1 <= minLimit <= initialLimit <= maxLimit, was min="
             + minLimit + ", initial=" + initialLimit + ", max=" + maxLimit);
       }
-      return new ConcurrencyLimit(Kind.ADAPTIVE, initialLimit, minLimit, maxLimit);
+      return new ConcurrencyLimit(Kind.ADAPTIVE, initialLimit, minLimit, maxLimit, latencyTolerance, window);
     }
   }
 }

@@ -185,7 +185,8 @@ class HedgingTest {
     Thread caller = new Thread(() -> result.set(api.get("x")));
     caller.start();
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (transport.attempts().isEmpty() && System.nanoTime() < until) {
+    // The call has started once its hedge timer and deadline timer are armed.
+    while (time.pendingTasks() < 2 && System.nanoTime() < until) {
       Thread.onSpinWait();
     }
     time.advance(Duration.ofMillis(20));

@@ -115,7 +115,7 @@ class MetricsTest {
         "success", "client_error", "failure", "timeout", "bulkhead_full", "circuit_open", "rate_limited",
         "cancelled");
     assertThat(registry.getMeters()).extracting(Meter::getId).extracting(id -> id.getName())
-        .contains("rpc.client.calls", "rpc.client.fallbacks", "rpc.client.attempts");
+        .contains("rpc.client.calls", "rpc.client.fallbacks", "rpc.client.attempts", "rpc.client.concurrency.limit");
     Set<String> kinds = registry.find("rpc.client.attempts").counters().stream()
         .map(c -> c.getId().getTag("kind")).collect(Collectors.toSet());
     assertThat(kinds).containsExactlyInAnyOrder("first", "retry", "hedge");

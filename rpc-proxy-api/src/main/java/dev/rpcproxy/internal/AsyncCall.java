@@ -58,6 +58,7 @@ final class AsyncCall extends CompletableFuture<Object> implements Runnable {
   private volatile Future<?> retryTask;
   private volatile Future<?> hedgeTask;
   private boolean holdsPermit;
+  private long permitAt;
   // Guarded by this.
   private Attempt first;
   private Attempt last;
@@ -77,15 +78,20 @@ final class AsyncCall extends CompletableFuture<Object> implements Runnable {
       fail(CallRules.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
       return this;
     }
+    if (!CallRules.rateLimitAllows(plan, start, callDeadline)) {
+      fail(CallRules.rateLimited(plan), Outcome.RATE_LIMITED);
+      return this;
+    }
     if (!CallRules.acquirePermit(plan)) {
       fail(CallRules.bulkheadFull(plan), Outcome.BULKHEAD_FULL);
       return this;
     }
     holdsPermit = true;
+    permitAt = plan.waitsForPermit ? plan.time.nanoTime() : start;
     if (plan.budget != null) {
       plan.budget.onCall(start);
     }
-    startAttempt(AttemptKind.FIRST, start);
+    startAttempt(AttemptKind.FIRST, permitAt);
     // Most attempts that complete at once need no deadline timer: arm it only if still running.
     if (state == RUNNING) {
       Future<?> task = plan.time.schedule(this, callDeadline - plan.time.nanoTime());
@@ -310,10 +316,11 @@ final class AsyncCall extends CompletableFuture<Object> implements Runnable {
         future.cancel(true);
       }
     }
+    long now = plan.time.nanoTime();
     if (holdsPermit) {
-      CallRules.releasePermit(plan);
+      CallRules.releasePermit(plan, now - permitAt, how);
     }
-    plan.metrics.record(how, plan.time.nanoTime() - start);
+    plan.metrics.record(how, now - start);
     return true;
   }
 

@@ -15,8 +15,9 @@ import java.util.Map;
  *   <li><b>fallback</b>: answers the call's failure, unless the caller was at fault;
  *   <li><b>deadline</b>: fixed when the call starts (capped by an inbound deadline, see
  *       {@code dev.rpcproxy.Deadlines}); covers permit wait, every attempt and backoff;
- *   <li><b>rate limit</b> and <b>bulkhead</b> (or concurrency limit): one permit per call (not per
- *       attempt), released when the call ends; a breaker known to be open rejects first;
+ *   <li><b>rate limit</b> and <b>bulkhead</b> (the concurrency limit, fixed or adaptive): one
+ *       permit each per call (not per attempt); the limit's permit is released when the call ends,
+ *       telling an adaptive limit how it ended; a breaker known to be open rejects first;
  *   <li><b>retry</b> and <b>hedge</b>: more attempts of idempotent methods, on the retry budget,
  *       never past the deadline;
  *   <li><b>circuit breaker</b>: asked before each attempt; each attempt's result is recorded
@@ -59,18 +60,22 @@ final class CallPipeline {
 
   /** One blocking call: attempts one after another on the caller's thread. */
   private static Object invokeBlocking(MethodPlan plan, Object[] args, long start) throws Throwable {
+    long callDeadline = CallRules.callDeadline(plan, start);
+    if (!CallRules.rateLimitAllows(plan, start, callDeadline)) {
+      return failed(plan, args, CallRules.rateLimited(plan), start);
+    }
     if (!CallRules.acquirePermit(plan)) {
       return failed(plan, args, CallRules.bulkheadFull(plan), start);
     }
-    long callDeadline = CallRules.callDeadline(plan, start);
+    // A permit wait may have used up the deadline; without one, no time has passed since start.
+    long permitAt = plan.waitsForPermit ? plan.time.nanoTime() : start;
     Object result;
     long end;
     try {
       if (plan.budget != null) {
         plan.budget.onCall(start);
       }
-      // A permit wait may have used up the deadline; without one, no time has passed since start.
-      long attemptStart = plan.waitsForPermit ? plan.time.nanoTime() : start;
+      long attemptStart = permitAt;
       AttemptContext attempt = null;
       for (int number = 1; ; number++) {
         // attemptStart is read after any permit wait or backoff; an inbound deadline may be spent already.
@@ -103,10 +108,13 @@ final class CallPipeline {
         break;
       }
     } catch (Throwable t) {
-      CallRules.releasePermit(plan);
-      return failed(plan, args, t, start);
+      Outcome outcome = CallRules.outcomeOf(plan, t);
+      long failedAt = plan.time.nanoTime();
+      CallRules.releasePermit(plan, failedAt - permitAt, outcome);
+      plan.metrics.record(outcome, failedAt - start);
+      return fallback(plan, args, t, outcome);
     }
-    CallRules.releasePermit(plan);
+    CallRules.releasePermit(plan, end - permitAt, Outcome.SUCCESS);
     plan.metrics.record(Outcome.SUCCESS, end - start);
     CallRules.succeeded(plan, args, result);
     return result;

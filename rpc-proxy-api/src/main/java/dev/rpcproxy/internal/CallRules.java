@@ -4,9 +4,11 @@ import dev.rpcproxy.BulkheadFullException;
 import dev.rpcproxy.CircuitOpenException;
 import dev.rpcproxy.FailedCall;
 import dev.rpcproxy.FailureClassifier.Verdict;
+import dev.rpcproxy.Policy;
 import dev.rpcproxy.RateLimitedException;
 import dev.rpcproxy.RpcTimeoutException;
 import dev.rpcproxy.RpcTransportException;
+import dev.rpcproxy.internal.limit.CallLimiter.Signal;
 import dev.rpcproxy.spi.AttemptContext;
 import dev.rpcproxy.spi.AttemptKind;
 import java.util.Map;
@@ -31,19 +33,40 @@ final class CallRules {
     return InboundDeadlines.cap(plan.time, start + plan.timeoutNanos);
   }
 
-  /** Takes the call's permit of the bulkhead (or limit); {@code false} when it is full. */
+  /**
+   * Takes a permit of the rate limit, if one is set, waiting at most its {@code maxWait} and never
+   * past the call's deadline; {@code false} when the call must be rejected.
+   */
+  static boolean rateLimitAllows(MethodPlan plan, long start, long callDeadline) {
+    return plan.rateLimiter == null
+        || plan.rateLimiter.tryAcquire(Math.min(plan.rateLimiter.maxWaitNanos(), callDeadline - start));
+  }
+
+  /** Takes the call's permit of the concurrency limit (bulkhead); {@code false} when it is full. */
   static boolean acquirePermit(MethodPlan plan) {
-    return plan.bulkhead.tryAcquirePermission();
+    return plan.limiter.tryAcquire();
   }
 
-  /** Returns the call's permit, exactly once, when the call has really ended. */
-  static void releasePermit(MethodPlan plan) {
-    plan.bulkhead.onComplete();
+  /**
+   * Returns the call's permit, exactly once, when the call has really ended, telling an adaptive
+   * limit how long the call held it and how it ended.
+   */
+  static void releasePermit(MethodPlan plan, long heldNanos, Outcome outcome) {
+    plan.limiter.release(heldNanos, signalOf(outcome));
   }
 
-  /** {@code true} if the bulkhead (or limit) has room for one more request now (a hedge). */
+  /** What a call's end tells its concurrency limit: timeouts and the service's failures lower it. */
+  static Signal signalOf(Outcome outcome) {
+    return switch (outcome) {
+      case SUCCESS -> Signal.SUCCESS;
+      case TIMEOUT, FAILURE -> Signal.DROPPED;
+      default -> Signal.IGNORED;
+    };
+  }
+
+  /** {@code true} if the concurrency limit has room for one more request now (a hedge). */
   static boolean hasRoom(MethodPlan plan) {
-    return plan.bulkhead.getMetrics().getAvailableConcurrentCalls() > 0;
+    return plan.limiter.inFlight() < plan.limiter.limit();
   }
 
   // ---- each attempt ----------------------------------------------------------------------
@@ -140,7 +163,12 @@ final class CallRules {
   // ---- the pipeline's own exceptions -----------------------------------------------------
 
   static BulkheadFullException bulkheadFull(MethodPlan plan) {
-    return new BulkheadFullException(plan.client, plan.methodName, plan.maxConcurrentCalls);
+    return new BulkheadFullException(plan.client, plan.methodName, plan.limiter.limit());
+  }
+
+  static RateLimitedException rateLimited(MethodPlan plan) {
+    Policy.RateLimit settings = plan.rateLimiter.settings();
+    return new RateLimitedException(plan.client, plan.methodName, settings.permits(), settings.period());
   }
 
   static CircuitOpenException circuitOpen(MethodPlan plan) {

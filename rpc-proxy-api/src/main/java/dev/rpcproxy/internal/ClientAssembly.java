@@ -9,7 +9,8 @@ import dev.rpcproxy.TimeSource;
 import dev.rpcproxy.spi.BoundMethod;
 import dev.rpcproxy.spi.MethodContext;
 import dev.rpcproxy.spi.Transport;
-import io.github.resilience4j.bulkhead.Bulkhead;
+import dev.rpcproxy.internal.limit.CallLimiter;
+import dev.rpcproxy.internal.limit.CallRateLimiter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
@@ -117,10 +118,16 @@ public final class ClientAssembly {
         || effective.circuitBreakerPerMethod().orElseThrow();
     BreakerGuard breaker = resources.breaker(
         ownBreaker ? client + "." + name : client, effective.circuitBreaker().orElseThrow());
-    boolean ownBulkhead = override != null
+    boolean ownLimit = override != null
         && (override.concurrencyLimit().isPresent() || override.maxWaitForPermit().isPresent());
-    Bulkhead bulkhead = resources.bulkhead(ownBulkhead ? client + "." + name : client,
-        effective.concurrencyLimit().orElseThrow().initialLimit(), effective.maxWaitForPermit().orElseThrow());
+    Duration maxWaitForPermit = effective.maxWaitForPermit().orElseThrow();
+    String limitName = ownLimit ? client + "." + name : client;
+    CallLimiter limiter = resources.limiter(limitName, effective.concurrencyLimit().orElseThrow(), maxWaitForPermit);
+    CallRateLimiter rateLimiter = null;
+    if (effective.rateLimit().isPresent()) {
+      boolean ownRateLimit = override != null && override.rateLimit().isPresent();
+      rateLimiter = resources.rateLimiter(ownRateLimit ? client + "." + name : client, effective.rateLimit().get());
+    }
 
     RetryPolicy retryPolicy = effective.retry().orElseThrow();
     RetryPlan retry = retryPolicy.maxAttempts() > 1 && idempotent
@@ -143,7 +150,8 @@ public final class ClientAssembly {
     }
     long attemptTimeout = effective.attemptTimeout().map(Duration::toNanos).orElse(0L);
     return new MethodPlan(client, context.method(), context.async(), binding,
-        effective.timeout().orElseThrow().toNanos(), attemptTimeout, bulkhead, breaker, retry, hedge, budget,
+        effective.timeout().orElseThrow().toNanos(), attemptTimeout, rateLimiter, limiter, limitName, !maxWaitForPermit.isZero(),
+        breaker, retry, hedge, budget,
         fallback, context.classifier(), CallMetrics.create(registry, client, name), observations, context.timeSource());
   }
 

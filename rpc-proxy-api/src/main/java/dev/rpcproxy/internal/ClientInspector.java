@@ -1,7 +1,7 @@
 package dev.rpcproxy.internal;
 
 import dev.rpcproxy.ClientView;
-import io.github.resilience4j.bulkhead.Bulkhead;
+import dev.rpcproxy.internal.limit.CallLimiter;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,13 +20,13 @@ public final class ClientInspector {
     plans.sort(Comparator.comparing((MethodPlan p) -> p.methodName).thenComparing(p -> p.method.toGenericString()));
     List<ClientView.MethodView> methods = new ArrayList<>();
     Map<String, CircuitBreaker> breakers = new LinkedHashMap<>();
-    Map<String, Bulkhead> bulkheads = new LinkedHashMap<>();
+    Map<String, CallLimiter> limiters = new LinkedHashMap<>();
     for (MethodPlan plan : plans) {
       methods.add(new ClientView.MethodView(plan.methodName, plan.async, Duration.ofNanos(plan.timeoutNanos),
-          plan.retry == null ? 1 : plan.retry.maxAttempts(), plan.breaker.getName(), plan.bulkhead.getName(),
+          plan.retry == null ? 1 : plan.retry.maxAttempts(), plan.breaker.getName(), plan.limitName,
           plan.fallback != null));
       breakers.putIfAbsent(plan.breaker.getName(), plan.breaker);
-      bulkheads.putIfAbsent(plan.bulkhead.getName(), plan.bulkhead);
+      limiters.putIfAbsent(plan.limitName, plan.limiter);
     }
     List<ClientView.BreakerView> breakerViews = new ArrayList<>();
     for (CircuitBreaker breaker : breakers.values()) {
@@ -36,11 +36,7 @@ public final class ClientInspector {
           m.getNumberOfNotPermittedCalls()));
     }
     List<ClientView.LimitView> limits = new ArrayList<>();
-    for (Bulkhead bulkhead : bulkheads.values()) {
-      int limit = bulkhead.getMetrics().getMaxAllowedConcurrentCalls();
-      int available = bulkhead.getMetrics().getAvailableConcurrentCalls();
-      limits.add(new ClientView.LimitView(bulkhead.getName(), Math.max(0, limit - available), limit));
-    }
+    limiters.forEach((name, limiter) -> limits.add(new ClientView.LimitView(name, limiter.inFlight(), limiter.limit())));
     return new ClientView(handler.client(), handler.api(), String.valueOf(handler.transport()), methods,
         breakerViews, limits);
   }

@@ -1,9 +1,12 @@
 package dev.rpcproxy.internal;
 
+import dev.rpcproxy.ConcurrencyLimit;
+import dev.rpcproxy.Policy;
 import dev.rpcproxy.RetryPolicy;
 import dev.rpcproxy.TimeSource;
-import io.github.resilience4j.bulkhead.Bulkhead;
-import io.github.resilience4j.bulkhead.BulkheadConfig;
+import dev.rpcproxy.internal.limit.CallLimiter;
+import dev.rpcproxy.internal.limit.CallLimiters;
+import dev.rpcproxy.internal.limit.CallRateLimiter;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -16,9 +19,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The Resilience4j breakers and bulkheads of one client, created by name ({@code client} or
- * {@code client.method}), each behind its {@link BreakerGuard}, published to Micrometer under
- * Resilience4j's meter names ({@link BreakerMeters}, Resilience4j's own bulkhead binder).
+ * The breakers, concurrency limits, rate limits and retry budgets of one client, created by name
+ * ({@code client} or {@code client.method}): each breaker behind its {@link BreakerGuard},
+ * published to Micrometer under Resilience4j's meter names ({@link BreakerMeters}, Resilience4j's
+ * own bulkhead binder for fixed limits), and every concurrency limit as
+ * {@code rpc.client.concurrency.limit}.
  */
 final class ClientResources {
   private final String client;
@@ -26,6 +31,8 @@ final class ClientResources {
   private final BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
   private final Map<String, BreakerGuard> guards = new LinkedHashMap<>();
   private final Map<RetryPolicy, RetryBudget> budgets = new IdentityHashMap<>();
+  private final Map<String, CallLimiter> limiters = new LinkedHashMap<>();
+  private final Map<String, CallRateLimiter> rateLimiters = new LinkedHashMap<>();
 
   ClientResources(String client, TimeSource time) {
     this.client = client;
@@ -47,21 +54,21 @@ final class ClientResources {
     return budgets.computeIfAbsent(policy, p -> new RetryBudget(p, time));
   }
 
-  Bulkhead bulkhead(String name, int maxConcurrentCalls, Duration maxWait) {
-    var existing = bulkheads.find(name);
-    if (existing.isPresent()) {
-      return existing.get();
-    }
-    return bulkheads.bulkhead(name, BulkheadConfig.custom()
-        .maxConcurrentCalls(maxConcurrentCalls)
-        .maxWaitDuration(maxWait)
-        .build());
+  /** The concurrency limit named {@code name}, created on first use. */
+  CallLimiter limiter(String name, ConcurrencyLimit limit, Duration maxWaitForPermit) {
+    return limiters.computeIfAbsent(name, n -> CallLimiters.create(n, limit, maxWaitForPermit, bulkheads, time));
+  }
+
+  /** The rate limit named {@code name}, created on first use. */
+  CallRateLimiter rateLimiter(String name, Policy.RateLimit rateLimit) {
+    return rateLimiters.computeIfAbsent(name, n -> new CallRateLimiter(n, rateLimit, time));
   }
 
   void bindMetrics(MeterRegistry registry) {
     if (registry != null) {
       guards.values().forEach(guard -> BreakerMeters.bind(registry, guard));
       TaggedBulkheadMetrics.ofBulkheadRegistry(bulkheads).bindTo(registry);
+      limiters.forEach((name, limiter) -> CallLimiters.bind(registry, name, limiter));
     }
   }
 }

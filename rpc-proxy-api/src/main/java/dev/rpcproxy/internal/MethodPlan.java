@@ -4,7 +4,8 @@ import dev.rpcproxy.Fallback;
 import dev.rpcproxy.FailureClassifier;
 import dev.rpcproxy.TimeSource;
 import dev.rpcproxy.spi.BoundMethod;
-import io.github.resilience4j.bulkhead.Bulkhead;
+import dev.rpcproxy.internal.limit.CallLimiter;
+import dev.rpcproxy.internal.limit.CallRateLimiter;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.observation.ObservationRegistry;
 import java.lang.reflect.Method;
@@ -26,9 +27,13 @@ final class MethodPlan {
   final Duration timeout;
   /** Zero when attempts end only with the call's deadline. */
   final long attemptTimeoutNanos;
-  final Bulkhead bulkhead;
-  final int maxConcurrentCalls;
-  /** Whether a blocking call may wait for a bulkhead permit (and so spend part of its deadline). */
+  /** {@code null} when no rate limit is set. */
+  final CallRateLimiter rateLimiter;
+  /** The bound on outstanding calls, fixed or adaptive. */
+  final CallLimiter limiter;
+  /** The limit's name: the client's, or {@code client.method} for a method with its own. */
+  final String limitName;
+  /** Whether a blocking call may wait for a permit (and so spend part of its deadline). */
   final boolean waitsForPermit;
   final CircuitBreaker breaker;
   final BreakerGuard guard;
@@ -47,7 +52,8 @@ final class MethodPlan {
   final TimeSource time;
 
   MethodPlan(String client, Method method, boolean async, BoundMethod binding, long timeoutNanos,
-      long attemptTimeoutNanos, Bulkhead bulkhead, BreakerGuard guard, RetryPlan retry, HedgePlan hedge,
+      long attemptTimeoutNanos, CallRateLimiter rateLimiter, CallLimiter limiter, String limitName, boolean waitsForPermit,
+      BreakerGuard guard, RetryPlan retry, HedgePlan hedge,
       RetryBudget budget, Fallback fallback, FailureClassifier classifier, CallMetrics metrics,
       ObservationRegistry observations, TimeSource time) {
     this.client = client;
@@ -58,9 +64,10 @@ final class MethodPlan {
     this.timeoutNanos = timeoutNanos;
     this.timeout = Duration.ofNanos(timeoutNanos);
     this.attemptTimeoutNanos = attemptTimeoutNanos;
-    this.bulkhead = bulkhead;
-    this.maxConcurrentCalls = bulkhead.getBulkheadConfig().getMaxConcurrentCalls();
-    this.waitsForPermit = !bulkhead.getBulkheadConfig().getMaxWaitDuration().isZero();
+    this.rateLimiter = rateLimiter;
+    this.limiter = limiter;
+    this.limitName = limitName;
+    this.waitsForPermit = waitsForPermit || (rateLimiter != null && rateLimiter.maxWaitNanos() > 0);
     this.breaker = guard.breaker();
     this.guard = guard;
     this.retry = retry;

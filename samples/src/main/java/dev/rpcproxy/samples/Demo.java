@@ -240,8 +240,12 @@ public final class Demo {
       last = printRow(table, reader, last, storyStart, maxInFlight); // the phase's last part-second
     }
     Snapshot endSnapshot = reader.snapshot();
+    Map<String, Integer> limits = new LinkedHashMap<>();
+    for (String client : reader.clients()) {
+      limits.put(client, reader.bulkheadLimit(client));
+    }
     return new PhaseResult(phase, start, endSnapshot.minus(first), startStates,
-        sampler.between(start, System.nanoTime()), maxInFlight);
+        sampler.between(start, System.nanoTime()), maxInFlight, limits);
   }
 
   private Snapshot printRow(LiveTable table, RegistryReader reader, Snapshot last, long storyStart,

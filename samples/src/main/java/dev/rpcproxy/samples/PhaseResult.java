@@ -16,14 +16,16 @@ import java.util.Map;
  * @param startStates each client's breaker state when the phase began
  * @param transitions the breaker state changes during the phase, oldest first
  * @param maxInFlight the most calls each client had in flight, as sampled
+ * @param limits each client's concurrency limit at the phase's end (adaptive for restaurants)
  */
 public record PhaseResult(Phase phase, long startNanos, Snapshot delta, Map<String, String> startStates,
-    List<Transition> transitions, Map<String, Integer> maxInFlight) {
+    List<Transition> transitions, Map<String, Integer> maxInFlight, Map<String, Integer> limits) {
 
   public PhaseResult {
     startStates = Map.copyOf(startStates);
     transitions = List.copyOf(transitions);
     maxInFlight = Map.copyOf(maxInFlight);
+    limits = Map.copyOf(limits);
   }
 
   /** One client's counts in this phase. */

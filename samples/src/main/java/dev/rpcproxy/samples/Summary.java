@@ -20,6 +20,10 @@ import java.util.Locale;
  * should have.
  */
 final class Summary {
+  // The overload phase with the restaurants' former fixed bulkhead of 8 (10 s, samples/README.md).
+  static final long FIXED_8_CALLS = 1_570;
+  static final long FIXED_8_REJECTED = 1_076;
+  static final long FIXED_8_SUCCESSES = 494;
   private static final String ROW = "  %-12s %6s %6s %5s %5s %5s %5s %5s %4s %6s %7s %8s  %s%n";
 
   private final PrintStream out;
@@ -137,8 +141,14 @@ final class Summary {
       }
       case OVERLOAD -> {
         int max = r.maxInFlight().getOrDefault(RESTAURANTS, 0);
-        parts.add("bulkhead: at most " + max + " of " + FtgoClients.RESTAURANTS_BULKHEAD + " restaurant calls in flight; "
-            + n(rest.calls("bulkhead_full")) + " rejected at once and answered from the cache instead of queueing");
+        double seconds = d.nanos() / 1e9;
+        parts.add("adaptive limit: settled at " + r.limits().getOrDefault(RESTAURANTS, -1) + " (at most " + max
+            + " restaurant calls seen in flight); " + n(rest.calls("bulkhead_full")) + " rejected at once ("
+            + Format.percent(rest.calls("bulkhead_full"), rest.total()) + "), goodput "
+            + n(Math.round(rest.calls("success") / seconds)) + " restaurant calls/s; a fixed "
+            + FtgoClients.RESTAURANTS_FIXED_BEFORE + " (the run recorded in samples/README.md) rejected "
+            + n(FIXED_8_REJECTED) + " of " + n(FIXED_8_CALLS) + " (" + Format.percent(FIXED_8_REJECTED, FIXED_8_CALLS)
+            + "), goodput " + n(FIXED_8_SUCCESSES / 10) + " calls/s");
         if (r.changesTo(RESTAURANTS, "OPEN") == 0) {
           parts.add("the breaker stayed closed (rejections are not failures)");
         } else {
@@ -182,8 +192,8 @@ final class Summary {
             + " the retry budget; CreateTicket was never retried",
         "circuit breaker: opened " + n(opened) + "x, closed again " + n(closed) + "x; " + n(open)
             + " calls failed fast instead of hitting a service that was down",
-        "bulkhead: " + n(rejected) + " calls rejected at once when " + FtgoClients.RESTAURANTS_BULKHEAD
-            + " restaurant calls were already in flight",
+        "concurrency limit: " + n(rejected) + " calls rejected at once over the limit (restaurants: adaptive,"
+            + " from latency; consumers and kitchen: fixed " + FtgoClients.GRPC_BULKHEAD + ")",
         "fallback: " + n(fallbacks) + " failed restaurant calls answered with the last good menu (Fallbacks.cached())",
         "classification: " + n(clientErrors) + " caller's errors (FAILED_PRECONDITION) thrown as they were: not"
             + " retried, not counted by the breaker, never answered by a fallback");

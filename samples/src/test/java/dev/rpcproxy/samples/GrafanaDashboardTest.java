@@ -44,7 +44,7 @@ class GrafanaDashboardTest {
     Set<String> queried = metricsQueriedBy(new ObjectMapper().readTree(GRAFANA_JSON.toFile()));
     assertThat(queried).as("metric names found in the dashboard's queries").contains(
         "resilience4j_circuitbreaker_state", "rpc_client_calls_seconds_count", "rpc_client_calls_seconds_bucket",
-        "resilience4j_bulkhead_available_concurrent_calls", "resilience4j_bulkhead_max_allowed_concurrent_calls",
+        "rpc_client_concurrency_limit", "rpc_client_concurrency_in_flight",
         "rpc_client_fallbacks_total");
 
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -16,15 +16,16 @@ import java.util.Optional;
 /**
  * Reads the demo's figures from the meter registry, by the names rpc-proxy documents:
  * {@code rpc.client.calls{client,method,outcome}}, {@code rpc.client.fallbacks{client,method}},
- * and Resilience4j's {@code resilience4j.circuitbreaker.state{name,state}} and
- * {@code resilience4j.bulkhead.*{name}} (the breaker and bulkhead of a client are named after it).
+ * {@code rpc.client.concurrency.limit{client}} and {@code rpc.client.concurrency.in.flight{client}},
+ * and Resilience4j's {@code resilience4j.circuitbreaker.state{name,state}} (a client's breaker is
+ * named after it).
  */
 public final class RegistryReader {
   static final String CALLS = "rpc.client.calls";
   static final String FALLBACKS = "rpc.client.fallbacks";
   static final String BREAKER_STATE = "resilience4j.circuitbreaker.state";
-  static final String BULKHEAD_AVAILABLE = "resilience4j.bulkhead.available.concurrent.calls";
-  static final String BULKHEAD_MAX = "resilience4j.bulkhead.max.allowed.concurrent.calls";
+  static final String LIMIT = "rpc.client.concurrency.limit";
+  static final String IN_FLIGHT = "rpc.client.concurrency.in.flight";
   static final String DOWNSTREAM_REQUESTS = "demo.downstream.requests";
   static final List<String> ORDER_OUTCOMES = List.of("placed", "rejected", "failed");
 
@@ -86,16 +87,15 @@ public final class RegistryReader {
     return Optional.empty();
   }
 
-  /** The client's bulkhead limit, or -1 if it has none in the registry. */
+  /** The client's concurrency limit in force (fixed or adaptive), or -1 if it has none in the registry. */
   public int bulkheadLimit(String client) {
-    Gauge max = registry.find(BULKHEAD_MAX).tag("name", client).gauge();
-    return max == null ? -1 : (int) max.value();
+    Gauge limit = registry.find(LIMIT).tag("client", client).gauge();
+    return limit == null ? -1 : (int) limit.value();
   }
 
-  /** Calls holding a bulkhead permit now (limit minus available), or -1. */
+  /** Calls holding a permit of the concurrency limit now, or -1. */
   public int inFlight(String client) {
-    Gauge available = registry.find(BULKHEAD_AVAILABLE).tag("name", client).gauge();
-    int limit = bulkheadLimit(client);
-    return available == null || limit < 0 ? -1 : limit - (int) available.value();
+    Gauge inFlight = registry.find(IN_FLIGHT).tag("client", client).gauge();
+    return inFlight == null ? -1 : (int) inFlight.value();
   }
 }

@@ -1,5 +1,6 @@
 package dev.rpcproxy.samples.order;
 
+import dev.rpcproxy.ConcurrencyLimit;
 import dev.rpcproxy.Fallbacks;
 import dev.rpcproxy.Policy;
 import dev.rpcproxy.RetryPolicy;
@@ -22,9 +23,10 @@ import java.util.concurrent.TimeUnit;
  * the demo is in this class.
  *
  * <ul>
- *   <li><b>restaurants</b> (REST): a 300 ms deadline, at most 8 calls in flight, a breaker, one
- *       retry for the idempotent GET, and {@link Fallbacks#cached()}: when the service fails, the
- *       last menu it sent for that restaurant is served.
+ *   <li><b>restaurants</b> (REST): a 300 ms deadline, an adaptive limit on calls in flight
+ *       (from 8, found from the service's latency; at most 64), a breaker, one retry for the
+ *       idempotent GET, and {@link Fallbacks#cached()}: when the service fails, the last menu it
+ *       sent for that restaurant is served.
  *   <li><b>consumers</b> (gRPC, {@code ValidateConsumer} declared {@code NO_SIDE_EFFECTS}):
  *       200 ms, 16 in flight, a breaker, up to 3 attempts within the retry budget. No fallback:
  *       an order must not go through unvalidated.
@@ -40,7 +42,11 @@ public final class FtgoClients implements AutoCloseable {
   public static final List<String> NAMES = List.of(RESTAURANTS, CONSUMERS, KITCHEN);
 
   public static final Duration RESTAURANTS_TIMEOUT = Duration.ofMillis(300);
-  public static final int RESTAURANTS_BULKHEAD = 8;
+  /** The restaurants' limit on calls in flight: found from latency, starting at the fixed 8 it replaced. */
+  public static final ConcurrencyLimit RESTAURANTS_LIMIT =
+      ConcurrencyLimit.adaptiveBuilder().initialLimit(8).maxLimit(64).build();
+  /** The fixed bulkhead the restaurants client had before its adaptive limit, for comparison. */
+  public static final int RESTAURANTS_FIXED_BEFORE = 8;
   public static final Duration CONSUMERS_TIMEOUT = Duration.ofMillis(200);
   public static final Duration KITCHEN_TIMEOUT = Duration.ofMillis(500);
   public static final int GRPC_BULKHEAD = 16;
@@ -84,7 +90,7 @@ public final class FtgoClients implements AutoCloseable {
         .transport(HttpTransport.builder().baseUrl(restaurantsUrl).build())
         .policy(Policy.builder()
             .timeout(RESTAURANTS_TIMEOUT)
-            .maxConcurrentCalls(RESTAURANTS_BULKHEAD)
+            .concurrencyLimit(RESTAURANTS_LIMIT)
             .circuitBreaker(breaker(openWait))
             .retry(RetryPolicy.builder().maxAttempts(2).backoff(Duration.ofMillis(20), Duration.ofMillis(100)).build())
             .build())
@@ -151,8 +157,9 @@ public final class FtgoClients implements AutoCloseable {
     String breaker = "breaker " + BREAKER_FAILURE_RATE + "% of " + BREAKER_WINDOW + " calls, open "
         + millis(openWait) + ", " + BREAKER_PROBES + " probes";
     return List.of(
-        String.format("%-12s REST  timeout %s, bulkhead %d, %s, 2 attempts (GET), cached fallback",
-            RESTAURANTS, millis(RESTAURANTS_TIMEOUT), RESTAURANTS_BULKHEAD, breaker),
+        String.format("%-12s REST  timeout %s, adaptive limit (from %d, at most %d), %s, 2 attempts (GET),"
+            + " cached fallback", RESTAURANTS, millis(RESTAURANTS_TIMEOUT), RESTAURANTS_LIMIT.initialLimit(),
+            RESTAURANTS_LIMIT.maxLimit(), breaker),
         String.format("%-12s gRPC  timeout %s, bulkhead %d, %s, 3 attempts (NO_SIDE_EFFECTS), no fallback",
             CONSUMERS, millis(CONSUMERS_TIMEOUT), GRPC_BULKHEAD, breaker),
         String.format("%-12s gRPC  timeout %s, bulkhead %d, %s, no retries (CreateTicket is not idempotent)",

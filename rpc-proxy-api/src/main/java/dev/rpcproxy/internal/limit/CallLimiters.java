@@ -1,0 +1,49 @@
+package dev.rpcproxy.internal.limit;
+
+import dev.rpcproxy.ConcurrencyLimit;
+import dev.rpcproxy.TimeSource;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+
+/** Makes the {@link CallLimiter} a {@link ConcurrencyLimit} asks for, and publishes its limit. */
+public final class CallLimiters {
+  /** Gauge of the limit in force, tagged {@code client} (the client, or {@code client.method}). */
+  public static final String LIMIT_GAUGE = "rpc.client.concurrency.limit";
+  /** Gauge of the permits held now, tagged like {@link #LIMIT_GAUGE}. */
+  public static final String IN_FLIGHT_GAUGE = "rpc.client.concurrency.in.flight";
+
+  private CallLimiters() {}
+
+  /**
+   * A fixed limit becomes a semaphore bulkhead named {@code name} in {@code bulkheads} (so that
+   * Resilience4j's binder publishes it), honouring {@code maxWaitForPermit}; an adaptive limit
+   * an {@link AdaptiveCallLimiter} on {@code time} (it never waits).
+   */
+  public static CallLimiter create(String name, ConcurrencyLimit limit, Duration maxWaitForPermit,
+      BulkheadRegistry bulkheads, TimeSource time) {
+    if (limit.kind() == ConcurrencyLimit.Kind.ADAPTIVE) {
+      return new AdaptiveCallLimiter(limit, time);
+    }
+    return new FixedCallLimiter(bulkheads.bulkhead(name, BulkheadConfig.custom()
+        .maxConcurrentCalls(limit.maxLimit())
+        .maxWaitDuration(maxWaitForPermit)
+        .build()));
+  }
+
+  /** Registers {@value #LIMIT_GAUGE} and {@value #IN_FLIGHT_GAUGE}{@code {client=name}} for {@code limiter}. */
+  public static void bind(MeterRegistry registry, String name, CallLimiter limiter) {
+    Gauge.builder(LIMIT_GAUGE, limiter, CallLimiter::limit)
+        .description("The limit on outstanding calls in force (fixed or adaptive)")
+        .tag("client", name)
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder(IN_FLIGHT_GAUGE, limiter, CallLimiter::inFlight)
+        .description("Calls holding a permit of the concurrency limit now")
+        .tag("client", name)
+        .strongReference(true)
+        .register(registry);
+  }
+}
