@@ -370,8 +370,8 @@ final class ChaosHarness {
       while (System.nanoTime() < phaseEnd) {
         long phaseElapsed = System.nanoTime() - phaseStart;
         boolean lateInPhase = phaseElapsed > (phaseEnd - phaseStart) / 2;
-        restWatch.sample(phase, outage, lateInPhase);
-        grpcWatch.sample(phase, outage, lateInPhase);
+        restWatch.sample(phase, lateInPhase);
+        grpcWatch.sample(phase, lateInPhase);
         if (!warmedUp && phaseElapsed > (phaseEnd - phaseStart) * 3 / 4) {
           result.heapAfterWarmup = heapAfterGc();
           warmedUp = true;
@@ -791,11 +791,13 @@ final class ChaosHarness {
       return "unknown";
     }
 
-    void sample(int phase, boolean isOutage, boolean late) {
+    void sample(int phase, boolean late) {
+      // A phase the sampler never saw (a machine stall longer than the phase) keeps its own kind:
+      // phases alternate, healthy first, so it then fails the check it could not pass.
       while (seen.size() <= phase) {
+        outage.add(seen.size() % 2 == 1);
         seen.add(new TreeSet<>());
         seenLate.add(new TreeSet<>());
-        outage.add(isOutage);
       }
       String state = state();
       if (state.equals("open") && !last.equals("open")) {

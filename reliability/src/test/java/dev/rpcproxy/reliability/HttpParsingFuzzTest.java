@@ -12,6 +12,7 @@ import dev.rpcproxy.http.HttpTransport;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +42,8 @@ class HttpParsingFuzzTest {
    * parse deep JSON, on 2 shared cores.
    */
   private static final long SLACK_MS = 300;
+  private static final java.util.regex.Pattern NEGATIVE_LENGTH =
+      java.util.regex.Pattern.compile("\nContent-Length: *-\\d", java.util.regex.Pattern.CASE_INSENSITIVE);
   /**
    * Library bugs found by this test and reported, each with a {@code @Disabled} regression test in
    * {@link HttpParsingRegressionTest}; counted apart so the default build stays green until they are
@@ -48,7 +51,8 @@ class HttpParsingFuzzTest {
    */
   private static final List<java.util.function.BiPredicate<HttpResponseFuzzer.Case, Object>> KNOWN_BUGS = List.of(
       // 1. A negative Content-Length: IllegalArgumentException escapes, and the connection stays in use.
-      (c, outcome) -> RawResponseServer.ascii(c.bytes()).matches("(?s).*\r\nContent-Length: -\\d+\r\n.*"),
+      // (OkHttp also takes a bare LF as a line end, so a bit flip of the CR still reaches it)
+      (c, outcome) -> NEGATIVE_LENGTH.matcher(RawResponseServer.ascii(c.bytes())).find(),
       // 2. An overflowing Retry-After on a 503: OkHttp's NumberFormatException escapes.
       (c, outcome) -> outcome instanceof NumberFormatException t && java.util.Arrays.stream(t.getStackTrace())
           .anyMatch(f -> f.getMethodName().equals("retryAfter")));
@@ -120,6 +124,22 @@ class HttpParsingFuzzTest {
     List<String> knownLeaks = new ArrayList<>();
     int knownLeakedConnections = 0;
     try {
+      // Warm up (cold JVM: OkHttp, okio and Jackson load on the first calls), outside the measure.
+      byte[] body = "{\"id\":7,\"seq\":1,\"source\":\"server\",\"payload\":\"warm\"}".getBytes(StandardCharsets.UTF_8);
+      current[0] = new HttpResponseFuzzer.Case(-1, "warm-up", HttpResponseFuzzer.concat(("HTTP/1.1 200 OK\r\n"
+          + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1), body), false);
+      for (int i = 0; i < 3; i++) {
+        List<java.util.concurrent.Callable<?>> warmUp = List.of(api::item, () -> api.itemAsync().get(10, TimeUnit.SECONDS),
+            api::items, api::text, api::count);
+        for (java.util.concurrent.Callable<?> call : warmUp) {
+          try {
+            call.call();
+          } catch (Exception ignored) {
+            // only warming up
+          }
+        }
+      }
       for (int i = 0; i < cases; i++) {
         HttpResponseFuzzer.Case c = fuzzer.next();
         current[0] = c;

@@ -36,7 +36,7 @@ final class Pump implements Runnable {
       while (true) {
         int n = in.read(buffer);
         if (n < 0) {
-          connection.sourceClosed(direction, current.slowCloseMillis());
+          connection.sourceClosed(direction, connection.toxic(direction).slowCloseMillis());
           return;
         }
         forward(buffer, n);
