@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * plus {@link #SLACK_MS} with a value or one of the documented exceptions, and nothing leaks.
  *
  * <p>Default build: {@code fuzz.cases} (150) cases from seed {@code fuzz.seed} (18), a few
- * seconds. Longer: {@code mvn -B -ntp -pl reliability -am verify -Pfuzz -Dfuzz.cases=20000}.
+ * seconds. Longer: {@code mvn -B -ntp -pl reliability -am verify -Pfuzz -Dfuzz.cases=1000}.
  */
 @Tag("fuzz")
 class HttpParsingFuzzTest {
