@@ -71,6 +71,9 @@ final class ChaosGrpcServer implements AutoCloseable {
     try {
       server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
           .addService(ServerInterceptors.intercept(service, new InFlight()))
+          // Clients through the fault proxy ping every 10 s (grpc-java's minimum), also when idle.
+          .permitKeepAliveTime(10, TimeUnit.SECONDS)
+          .permitKeepAliveWithoutCalls(true)
           .build()
           .start();
     } catch (IOException e) {

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
  *
  * <pre>
  * mvn -B -ntp -pl reliability -am verify -Psoak -Dsoak.duration=PT3M -Dsoak.threads=16 -Dsoak.seed=20260101
+ * # through the fault proxy, network faults in every outage, until a million calls:
+ * mvn -B -ntp -pl reliability -am verify -Psoak -Dsoak.viaProxy=true -Dsoak.calls=1000000
  * </pre>
  *
  * Writes its summary to {@code docs/soak-last-run.md}.
@@ -33,10 +35,17 @@ class ChaosSoakTest {
 
     Path docs = Path.of(System.getProperty("reliability.docsDir", "../docs"));
     Files.createDirectories(docs);
+    String command = "mvn -B -ntp -pl reliability -am verify -Psoak"
+        + (config.viaProxy() ? " -Dsoak.viaProxy=true" : "")
+        + (config.targetCalls() > 0 ? " -Dsoak.calls=" + config.targetCalls() : " -Dsoak.duration=" + config.duration());
     String report = "# Chaos soak: last run\n\n"
-        + "Written by `ChaosSoakTest` (`mvn -B -ntp -pl reliability -am verify -Psoak`) on "
+        + "Written by `ChaosSoakTest` (`" + command + "`) on "
         + Instant.now().truncatedTo(ChronoUnit.SECONDS) + ", Java " + System.getProperty("java.version") + ", "
-        + Runtime.getRuntime().availableProcessors() + " cores. Verdict: "
+        + Runtime.getRuntime().availableProcessors() + " cores, load average at the end "
+        + String.format(java.util.Locale.ROOT, "%.1f", java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+            .getSystemLoadAverage())
+        + (config.viaProxy() ? ", both clients through the fault proxy with network faults in the outages" : "")
+        + ". Verdict: "
         + (result.violations.isEmpty() && result.leaks.isEmpty() ? "**all invariants held**" : "**FAILED**") + ".\n\n"
         + table;
     Files.writeString(docs.resolve("soak-last-run.md"), report, StandardCharsets.UTF_8);

@@ -1,0 +1,33 @@
+package dev.rpcproxy.reliability;
+
+import dev.rpcproxy.Policy;
+import dev.rpcproxy.RetryPolicy;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Duration;
+
+/**
+ * The one place where the chaos harness builds its clients' {@link Policy} (both clients get the
+ * same). New policies are switched on here, and every invariant of the harness then checks them
+ * too: hedging ({@code .hedge(HedgePolicy...)}), attempt timeouts ({@code .attemptTimeout(...)}),
+ * an adaptive concurrency limit ({@code .concurrencyLimit(ConcurrencyLimit.adaptive())}) in place
+ * of {@code maxConcurrentCalls} (the bulkhead invariants then read the limit in force).
+ */
+final class HarnessPolicy {
+  private HarnessPolicy() {}
+
+  static Policy forClients(ChaosHarness.Config config) {
+    return Policy.builder()
+        .timeout(config.timeout())
+        .maxConcurrentCalls(config.maxConcurrentCalls())
+        .circuitBreaker(CircuitBreakerConfig.custom()
+            .failureRateThreshold(50)
+            .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+            .slidingWindowSize(20)
+            .minimumNumberOfCalls(10)
+            .waitDurationInOpenState(config.breakerOpenWait())
+            .permittedNumberOfCallsInHalfOpenState(3)
+            .build())
+        .retry(RetryPolicy.builder().maxAttempts(3).backoff(Duration.ofMillis(10), Duration.ofMillis(80)).build())
+        .build();
+  }
+}
