@@ -8,6 +8,7 @@ import dev.rpcproxy.http.internal.ClassPathCodec;
 import dev.rpcproxy.http.internal.EndpointBalancer;
 import dev.rpcproxy.http.internal.HttpSettings;
 import dev.rpcproxy.http.internal.JaxRsParser;
+import dev.rpcproxy.http.internal.UnprocessableResponse;
 import dev.rpcproxy.spi.BoundMethod;
 import dev.rpcproxy.spi.MethodContext;
 import dev.rpcproxy.spi.Transport;
@@ -399,6 +400,8 @@ public final class HttpTransport implements Transport {
           // Repeating requests is the RetryPolicy's job, for idempotent methods only: OkHttp's own
           // silent retry could send a POST twice.
           .retryOnConnectionFailure(false)
+          // OkHttp's own RuntimeExceptions (an overflowing Retry-After) become I/O failures of the call.
+          .addInterceptor(UnprocessableResponse.INTERCEPTOR)
           .build();
     }
 

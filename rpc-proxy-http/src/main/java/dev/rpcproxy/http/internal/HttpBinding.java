@@ -78,10 +78,28 @@ final class HttpBinding implements BoundMethod {
       RpcException failure = failure(e, attempt, start);
       settle(endpoint, failure, attempt);
       throw failure;
+    } catch (RpcException e) {
+      settle(endpoint, e, attempt);
+      throw e;
+    } catch (RuntimeException e) {
+      RpcException failure = unprocessable(e, call);
+      settle(endpoint, failure, attempt);
+      throw failure;
     } catch (Throwable t) {
       settle(endpoint, t, attempt);
       throw t;
     }
+  }
+
+  /**
+   * OkHttp threw something other than an {@code IOException} while reading or closing a response
+   * it could not process (a negative {@code Content-Length}, an overflowing {@code Retry-After}):
+   * the service's fault, not the caller's. The call is cancelled so that its connection is freed.
+   */
+  private RpcTransportException unprocessable(RuntimeException e, Call call) {
+    call.cancel();
+    return RpcTransportException.permanent(client, method,
+        description + " got a response the HTTP client could not process (" + e.getClass().getSimpleName() + ")", e);
   }
 
   @Override
@@ -205,6 +223,10 @@ final class HttpBinding implements BoundMethod {
     if (callTimeout || attempt.isExpired()) {
       return attempt.timeoutException(client, method, e);
     }
+    if (e instanceof UnprocessableResponse) {
+      return RpcTransportException.permanent(client, method,
+          description + " got a response the HTTP client could not process (" + summary(e) + ")", e);
+    }
     String message = description + " failed: " + summary(e);
     // A certificate that did not verify will not verify on the next attempt either.
     return e instanceof SSLPeerUnverifiedException || e instanceof SSLHandshakeException
@@ -252,6 +274,10 @@ final class HttpBinding implements BoundMethod {
         complete(reader.read(response, call, attempt.timeSource().clock()));
       } catch (IOException e) {
         completeExceptionally(failure(e, attempt, start));
+      } catch (RpcException e) {
+        completeExceptionally(e);
+      } catch (RuntimeException e) {
+        completeExceptionally(unprocessable(e, call));
       } catch (Throwable t) {
         completeExceptionally(t);
       }
