@@ -8,6 +8,7 @@ import dev.rpcproxy.RetryPolicy;
 import dev.rpcproxy.TimeSource;
 import dev.rpcproxy.spi.BoundMethod;
 import dev.rpcproxy.spi.MethodContext;
+import dev.rpcproxy.spi.StreamingMethod;
 import dev.rpcproxy.spi.Transport;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,7 +27,9 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
 import java.util.concurrent.Future;
+import java.util.stream.Stream;
 
 /**
  * Turns a builder's settings into a {@link ProxyHandler}: validates every name, binds every
@@ -142,9 +145,30 @@ public final class ClientAssembly {
       budget = resources.budget(retryPolicy.maxAttempts() > 1 ? retryPolicy : HEDGE_BUDGET);
     }
     long attemptTimeout = effective.attemptTimeout().map(Duration::toNanos).orElse(0L);
+    StreamPlan stream = streamPlan(context, binding, effective);
+    if (stream != null) {
+      hedge = null; // streams are retried before their first message, never hedged
+    }
+    CallMetrics metrics = stream == null ? CallMetrics.create(registry, client, name)
+        : CallMetrics.createStreaming(registry, client, name);
     return new MethodPlan(client, context.method(), context.async(), binding,
         effective.timeout().orElseThrow().toNanos(), attemptTimeout, bulkhead, breaker, retry, hedge, budget,
-        fallback, context.classifier(), CallMetrics.create(registry, client, name), observations, context.timeSource());
+        fallback, context.classifier(), metrics, observations, context.timeSource(), stream);
+  }
+
+  /** The streaming part of a plan, or {@code null} for a method that does not stream. */
+  private static StreamPlan streamPlan(MethodContext context, BoundMethod binding, Policy effective) {
+    if (!context.streaming()) {
+      return null;
+    }
+    if (!(binding instanceof StreamingMethod streaming)) {
+      throw new IllegalArgumentException(context.describe() + ": returns "
+          + context.method().getReturnType().getSimpleName() + " but the transport "
+          + binding + " does not stream; only gRPC server-streaming RPCs can be read as a Stream or Flow.Publisher");
+    }
+    StreamPlan.Shape shape = context.method().getReturnType() == Stream.class
+        ? StreamPlan.Shape.BLOCKING_STREAM : StreamPlan.Shape.PUBLISHER;
+    return new StreamPlan(streaming, shape, effective.streamIdleTimeout().map(Duration::toNanos).orElse(0L));
   }
 
   /** The budget of hedges for a method without retries: the default retry budget. */
@@ -170,8 +194,18 @@ public final class ClientAssembly {
       throw new IllegalArgumentException(where + ": return type " + returns.getSimpleName()
           + " is not supported; return CompletableFuture or CompletionStage for a non-blocking call");
     }
+    boolean stream = returns == Stream.class || returns == Flow.Publisher.class;
     Type valueType;
-    if (async) {
+    if (stream) {
+      // A stream of messages: its value type is one message's; a Publisher is the non-blocking form.
+      Type generic = method.getGenericReturnType();
+      if (!(generic instanceof ParameterizedType parameterized)) {
+        throw new IllegalArgumentException(where + ": " + returns.getSimpleName()
+            + " needs a type argument, e.g. " + returns.getSimpleName() + "<Ticket>");
+      }
+      valueType = parameterized.getActualTypeArguments()[0];
+      async = returns == Flow.Publisher.class;
+    } else if (async) {
       Type generic = method.getGenericReturnType();
       if (!(generic instanceof ParameterizedType parameterized)) {
         throw new IllegalArgumentException(where + ": " + returns.getSimpleName()
