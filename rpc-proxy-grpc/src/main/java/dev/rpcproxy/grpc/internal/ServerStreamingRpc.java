@@ -57,9 +57,11 @@ public final class ServerStreamingRpc implements StreamingMethod {
       messages.onError(StatusTranslator.translate(client, method, attempt, e));
       return;
     }
-    messages.onSubscribe(new CallSubscription(call));
+    CallSubscription subscription = new CallSubscription(call);
+    messages.onSubscribe(subscription);
     try {
       call.start(new Listener(attempt, messages), new Metadata());
+      subscription.started();
       call.sendMessage(args[0]);
       call.halfClose();
     } catch (RuntimeException e) {
@@ -89,9 +91,15 @@ public final class ServerStreamingRpc implements StreamingMethod {
     return "ServerStreamingRpc[" + client + "." + method + " -> " + rpc.getFullMethodName() + "]";
   }
 
-  /** {@code request(n)} and {@code cancel()} onto the call; gRPC allows both from any thread. */
+  /**
+   * {@code request(n)} and {@code cancel()} onto the call; gRPC allows both from any thread, but
+   * requests only once the call has started, so earlier ones wait for {@link #started}.
+   */
   private static final class CallSubscription implements Flow.Subscription {
     private final ClientCall<?, ?> call;
+    // Guarded by this.
+    private boolean started;
+    private long pending;
 
     CallSubscription(ClientCall<?, ?> call) {
       this.call = call;
@@ -99,7 +107,25 @@ public final class ServerStreamingRpc implements StreamingMethod {
 
     @Override
     public void request(long n) {
+      synchronized (this) {
+        if (!started) {
+          pending = pending + n < 0 ? Long.MAX_VALUE : pending + n;
+          return;
+        }
+      }
       call.request((int) Math.min(n, Integer.MAX_VALUE));
+    }
+
+    /** The call has started: the requests made before go through. */
+    void started() {
+      long n;
+      synchronized (this) {
+        started = true;
+        n = pending;
+      }
+      if (n > 0) {
+        call.request((int) Math.min(n, Integer.MAX_VALUE));
+      }
     }
 
     @Override
