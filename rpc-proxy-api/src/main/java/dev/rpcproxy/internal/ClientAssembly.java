@@ -65,6 +65,11 @@ public final class ClientAssembly {
       Policy override = methodPolicies.get(method.getName());
       Policy effective = override == null ? clientPolicy : override.inheritingFrom(clientPolicy);
       BoundMethod binding = bind(transport, context);
+      if (context.streaming() && !(binding instanceof StreamingMethod) && !(transport instanceof DirectTransport)) {
+        throw new IllegalArgumentException(context.describe() + ": returns "
+            + method.getReturnType().getSimpleName() + " but transport " + transport + " does not stream; "
+            + "only gRPC server-streaming RPCs can be read as a Stream or Flow.Publisher");
+      }
       Fallback methodFallback = methodFallbacks.getOrDefault(method.getName(), fallback);
       validateFallback(context, methodFallback);
       boolean idempotent = binding.isIdempotent() || method.isAnnotationPresent(Idempotent.class);
@@ -156,15 +161,13 @@ public final class ClientAssembly {
         fallback, context.classifier(), metrics, observations, context.timeSource(), stream);
   }
 
-  /** The streaming part of a plan, or {@code null} for a method that does not stream. */
+  /**
+   * The streaming part of a plan, or {@code null} for a method that does not stream (or whose
+   * transport returns the stream as a plain value: {@code Transports.direct}).
+   */
   private static StreamPlan streamPlan(MethodContext context, BoundMethod binding, Policy effective) {
-    if (!context.streaming()) {
+    if (!context.streaming() || !(binding instanceof StreamingMethod streaming)) {
       return null;
-    }
-    if (!(binding instanceof StreamingMethod streaming)) {
-      throw new IllegalArgumentException(context.describe() + ": returns "
-          + context.method().getReturnType().getSimpleName() + " but the transport "
-          + binding + " does not stream; only gRPC server-streaming RPCs can be read as a Stream or Flow.Publisher");
     }
     StreamPlan.Shape shape = context.method().getReturnType() == Stream.class
         ? StreamPlan.Shape.BLOCKING_STREAM : StreamPlan.Shape.PUBLISHER;
@@ -204,7 +207,6 @@ public final class ClientAssembly {
             + " needs a type argument, e.g. " + returns.getSimpleName() + "<Ticket>");
       }
       valueType = parameterized.getActualTypeArguments()[0];
-      async = returns == Flow.Publisher.class;
     } else if (async) {
       Type generic = method.getGenericReturnType();
       if (!(generic instanceof ParameterizedType parameterized)) {

@@ -16,8 +16,7 @@ import java.util.stream.Stream;
  * @param client the client name, for exceptions, metrics and thread names
  * @param api the interface being proxied
  * @param method the method to bind
- * @param async whether the method returns {@code CompletableFuture}/{@code CompletionStage}, or
- *     {@code Flow.Publisher} (a non-blocking stream)
+ * @param async whether the method returns {@code CompletableFuture}/{@code CompletionStage}
  * @param valueType the type of the value: the return type, or the future's type argument
  *     ({@code Restaurant} for {@code CompletableFuture<Restaurant>}, {@code Void} for void); for a
  *     streaming method ({@link #streaming()}) the type of one message

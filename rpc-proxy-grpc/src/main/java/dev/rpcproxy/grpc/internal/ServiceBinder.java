@@ -12,6 +12,7 @@ import java.lang.reflect.Type;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Flow;
 
 /**
  * Binds interface methods to the unary and server-streaming RPCs of one {@link ServiceDescriptor}:
@@ -127,7 +128,8 @@ public final class ServiceBinder {
       return value.substring(slash + 1);
     }
     String name = method.getName();
-    if (context.async() && name.endsWith(ASYNC_SUFFIX) && name.length() > ASYNC_SUFFIX.length()) {
+    boolean nonBlocking = context.async() || method.getReturnType() == Flow.Publisher.class;
+    if (nonBlocking && name.endsWith(ASYNC_SUFFIX) && name.length() > ASYNC_SUFFIX.length()) {
       name = name.substring(0, name.length() - ASYNC_SUFFIX.length());
     }
     return Character.toUpperCase(name.charAt(0)) + name.substring(1);
