@@ -53,6 +53,7 @@ public final class Policy {
   private final HedgePolicy hedge;
   private final ConcurrencyLimit concurrencyLimit;
   private final RateLimit rateLimit;
+  private final Duration streamIdleTimeout;
 
   private Policy(Builder b) {
     this.timeout = b.timeout;
@@ -64,6 +65,7 @@ public final class Policy {
     this.hedge = b.hedge;
     this.concurrencyLimit = b.concurrencyLimit;
     this.rateLimit = b.rateLimit;
+    this.streamIdleTimeout = b.streamIdleTimeout;
   }
 
   /** A builder with nothing set: everything is inherited. */
@@ -94,6 +96,7 @@ public final class Policy {
     b.attemptTimeout = attemptTimeout != null ? attemptTimeout : parent.attemptTimeout;
     b.hedge = hedge != null ? hedge : parent.hedge;
     b.rateLimit = rateLimit != null ? rateLimit : parent.rateLimit;
+    b.streamIdleTimeout = streamIdleTimeout != null ? streamIdleTimeout : parent.streamIdleTimeout;
     return new Policy(b);
   }
 
@@ -129,6 +132,14 @@ public final class Policy {
     return Optional.ofNullable(rateLimit);
   }
 
+  /**
+   * The longest wait for each next message of a stream; empty if unset (the stream ends with the
+   * call's deadline).
+   */
+  public Optional<Duration> streamIdleTimeout() {
+    return Optional.ofNullable(streamIdleTimeout);
+  }
+
   /** How long a blocking call waits for a bulkhead permit; empty if inherited. */
   public Optional<Duration> maxWaitForPermit() {
     return Optional.ofNullable(maxWaitForPermit);
@@ -154,7 +165,7 @@ public final class Policy {
     return "Policy[timeout=" + timeout + ", concurrencyLimit=" + concurrencyLimit
         + ", maxWaitForPermit=" + maxWaitForPermit + ", circuitBreaker=" + (circuitBreaker != null)
         + ", retry=" + retry + ", circuitBreakerPerMethod=" + circuitBreakerPerMethod
-        + ", attemptTimeout=" + attemptTimeout + ", hedge=" + hedge + ", rateLimit=" + rateLimit + "]";
+        + ", attemptTimeout=" + attemptTimeout + ", hedge=" + hedge + ", rateLimit=" + rateLimit + ", streamIdleTimeout=" + streamIdleTimeout + "]";
   }
 
   /**
@@ -196,6 +207,7 @@ public final class Policy {
     private Duration attemptTimeout;
     private HedgePolicy hedge;
     private RateLimit rateLimit;
+    private Duration streamIdleTimeout;
 
     private Builder() {}
 
@@ -243,6 +255,25 @@ public final class Policy {
         throw new IllegalArgumentException("attemptTimeout must be positive, was " + attemptTimeout);
       }
       this.attemptTimeout = attemptTimeout;
+      return this;
+    }
+
+    /**
+     * For streaming methods (a gRPC server-streaming RPC returned as {@code Stream} or
+     * {@code Flow.Publisher}): each next message, or the stream's end, must arrive within this
+     * while the caller is waiting for one. With it set, {@link #timeout} bounds only the wait for
+     * the first message (attempts and retries included) and the stream may then last as long as
+     * messages keep coming; without it, {@code timeout} covers the whole stream. Passing it ends
+     * the stream with {@link RpcTimeoutException} and cancels the RPC. Default: none.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder streamIdleTimeout(Duration streamIdleTimeout) {
+      Objects.requireNonNull(streamIdleTimeout, "streamIdleTimeout");
+      if (streamIdleTimeout.isNegative() || streamIdleTimeout.isZero()) {
+        throw new IllegalArgumentException("streamIdleTimeout must be positive, was " + streamIdleTimeout);
+      }
+      this.streamIdleTimeout = streamIdleTimeout;
       return this;
     }
 

@@ -10,22 +10,40 @@ import java.util.concurrent.TimeUnit;
 /**
  * The meters of one method, created at build time so the call path only records:
  * {@code rpc.client.calls{client,method,outcome}}, {@code rpc.client.fallbacks{client,method}} and
- * {@code rpc.client.attempts{client,method,kind}}.
+ * {@code rpc.client.attempts{client,method,kind}}, and for streaming methods
+ * {@code rpc.client.stream.messages{client,method}}.
  */
 final class CallMetrics {
   static final String CALLS = "rpc.client.calls";
   static final String FALLBACKS = "rpc.client.fallbacks";
   static final String ATTEMPTS = "rpc.client.attempts";
-  static final CallMetrics NONE = new CallMetrics(null, null, null);
+  static final String STREAM_MESSAGES = "rpc.client.stream.messages";
+  static final CallMetrics NONE = new CallMetrics(null, null, null, null);
 
   private final Timer[] timers;
   private final Counter fallbacks;
   private final Counter[] attempts;
+  /** {@code null} unless the method streams. */
+  private final Counter messages;
 
-  private CallMetrics(Timer[] timers, Counter fallbacks, Counter[] attempts) {
+  private CallMetrics(Timer[] timers, Counter fallbacks, Counter[] attempts, Counter messages) {
     this.timers = timers;
     this.fallbacks = fallbacks;
     this.attempts = attempts;
+    this.messages = messages;
+  }
+
+  /** The meters of a streaming method: those of any method plus its message counter. */
+  static CallMetrics createStreaming(MeterRegistry registry, String client, String method) {
+    CallMetrics base = create(registry, client, method);
+    if (registry == null) {
+      return base;
+    }
+    Counter messages = Counter.builder(STREAM_MESSAGES)
+        .description("Messages of streaming calls delivered from the service to the caller")
+        .tags("client", client, "method", method)
+        .register(registry);
+    return new CallMetrics(base.timers, base.fallbacks, base.attempts, messages);
   }
 
   static CallMetrics create(MeterRegistry registry, String client, String method) {
@@ -55,7 +73,7 @@ final class CallMetrics {
           .tags("client", client, "method", method, "kind", kind.tag())
           .register(registry);
     }
-    return new CallMetrics(timers, fallbacks, attempts);
+    return new CallMetrics(timers, fallbacks, attempts, null);
   }
 
   void record(Outcome outcome, long nanos) {
@@ -67,6 +85,12 @@ final class CallMetrics {
   void attemptSent(AttemptKind kind) {
     if (attempts != null) {
       attempts[kind.ordinal()].increment();
+    }
+  }
+
+  void streamMessage() {
+    if (messages != null) {
+      messages.increment();
     }
   }
 

@@ -31,7 +31,8 @@ import java.util.Map;
  * so that a breaker opening mid-call stops the retries. Every decision lives in {@link CallRules}.
  * A blocking call without hedging runs here, on the caller's thread, one attempt after another;
  * every other call (async, or hedged: two attempts at once) runs in the attempt engine
- * {@link AsyncCall}, and a blocking caller waits for it.
+ * {@link AsyncCall}, and a blocking caller waits for it. A streaming method's call runs in
+ * {@link StreamCall}, with the same rules and the streaming ones written there.
  */
 final class CallPipeline {
   private static final Object[] NO_ARGS = new Object[0];
@@ -40,6 +41,9 @@ final class CallPipeline {
 
   static Object invoke(MethodPlan plan, Object[] args) throws Throwable {
     Object[] arguments = args == null ? NO_ARGS : args;
+    if (plan.stream != null) {
+      return StreamCall.open(plan, arguments);
+    }
     if (plan.usesEngine) {
       AsyncCall call = new AsyncCall(plan, arguments).start();
       return plan.async ? call : call.await();

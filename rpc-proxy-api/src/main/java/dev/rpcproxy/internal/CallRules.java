@@ -55,6 +55,15 @@ final class CallRules {
     plan.limiter.release(heldNanos, signalOf(outcome));
   }
 
+  /**
+   * Returns a stream's permit: a stream's length says nothing of the service's latency, so an
+   * adaptive limit learns only that it timed out or failed.
+   */
+  static void releaseStreamPermit(MethodPlan plan, Outcome outcome) {
+    Signal signal = signalOf(outcome);
+    plan.limiter.release(0, signal == Signal.SUCCESS ? Signal.IGNORED : signal);
+  }
+
   /** What a call's end tells its concurrency limit: timeouts and the service's failures lower it. */
   static Signal signalOf(Outcome outcome) {
     return switch (outcome) {

@@ -8,6 +8,7 @@ import dev.rpcproxy.RetryPolicy;
 import dev.rpcproxy.TimeSource;
 import dev.rpcproxy.spi.BoundMethod;
 import dev.rpcproxy.spi.MethodContext;
+import dev.rpcproxy.spi.StreamingMethod;
 import dev.rpcproxy.spi.Transport;
 import dev.rpcproxy.internal.limit.CallLimiter;
 import dev.rpcproxy.internal.limit.CallRateLimiter;
@@ -27,7 +28,9 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
 import java.util.concurrent.Future;
+import java.util.stream.Stream;
 
 /**
  * Turns a builder's settings into a {@link ProxyHandler}: validates every name, binds every
@@ -63,6 +66,11 @@ public final class ClientAssembly {
       Policy override = methodPolicies.get(method.getName());
       Policy effective = override == null ? clientPolicy : override.inheritingFrom(clientPolicy);
       BoundMethod binding = bind(transport, context);
+      if (context.streaming() && !(binding instanceof StreamingMethod) && !(transport instanceof DirectTransport)) {
+        throw new IllegalArgumentException(context.describe() + ": returns "
+            + method.getReturnType().getSimpleName() + " but transport " + transport + " does not stream; "
+            + "only gRPC server-streaming RPCs can be read as a Stream or Flow.Publisher");
+      }
       Fallback methodFallback = methodFallbacks.getOrDefault(method.getName(), fallback);
       validateFallback(context, methodFallback);
       boolean idempotent = binding.isIdempotent() || method.isAnnotationPresent(Idempotent.class);
@@ -149,10 +157,29 @@ public final class ClientAssembly {
       budget = resources.budget(retryPolicy.maxAttempts() > 1 ? retryPolicy : HEDGE_BUDGET);
     }
     long attemptTimeout = effective.attemptTimeout().map(Duration::toNanos).orElse(0L);
+    StreamPlan stream = streamPlan(context, binding, effective);
+    if (stream != null) {
+      hedge = null; // streams are retried before their first message, never hedged
+    }
+    CallMetrics metrics = stream == null ? CallMetrics.create(registry, client, name)
+        : CallMetrics.createStreaming(registry, client, name);
     return new MethodPlan(client, context.method(), context.async(), binding,
         effective.timeout().orElseThrow().toNanos(), attemptTimeout, rateLimiter, limiter, limitName, !maxWaitForPermit.isZero(),
         breaker, retry, hedge, budget,
-        fallback, context.classifier(), CallMetrics.create(registry, client, name), observations, context.timeSource());
+        fallback, context.classifier(), metrics, observations, context.timeSource(), stream);
+  }
+
+  /**
+   * The streaming part of a plan, or {@code null} for a method that does not stream (or whose
+   * transport returns the stream as a plain value: {@code Transports.direct}).
+   */
+  private static StreamPlan streamPlan(MethodContext context, BoundMethod binding, Policy effective) {
+    if (!context.streaming() || !(binding instanceof StreamingMethod streaming)) {
+      return null;
+    }
+    StreamPlan.Shape shape = context.method().getReturnType() == Stream.class
+        ? StreamPlan.Shape.BLOCKING_STREAM : StreamPlan.Shape.PUBLISHER;
+    return new StreamPlan(streaming, shape, effective.streamIdleTimeout().map(Duration::toNanos).orElse(0L));
   }
 
   /** The budget of hedges for a method without retries: the default retry budget. */
@@ -178,8 +205,17 @@ public final class ClientAssembly {
       throw new IllegalArgumentException(where + ": return type " + returns.getSimpleName()
           + " is not supported; return CompletableFuture or CompletionStage for a non-blocking call");
     }
+    boolean stream = returns == Stream.class || returns == Flow.Publisher.class;
     Type valueType;
-    if (async) {
+    if (stream) {
+      // A stream of messages: its value type is one message's; a Publisher is the non-blocking form.
+      Type generic = method.getGenericReturnType();
+      if (!(generic instanceof ParameterizedType parameterized)) {
+        throw new IllegalArgumentException(where + ": " + returns.getSimpleName()
+            + " needs a type argument, e.g. " + returns.getSimpleName() + "<Ticket>");
+      }
+      valueType = parameterized.getActualTypeArguments()[0];
+    } else if (async) {
       Type generic = method.getGenericReturnType();
       if (!(generic instanceof ParameterizedType parameterized)) {
         throw new IllegalArgumentException(where + ": " + returns.getSimpleName()

@@ -50,12 +50,14 @@ final class MethodPlan {
   /** {@code null} when calls are not observed. */
   final ObservationRegistry observations;
   final TimeSource time;
+  /** {@code null} unless the method streams; its calls then run in {@link StreamCall}. */
+  final StreamPlan stream;
 
   MethodPlan(String client, Method method, boolean async, BoundMethod binding, long timeoutNanos,
       long attemptTimeoutNanos, CallRateLimiter rateLimiter, CallLimiter limiter, String limitName, boolean waitsForPermit,
       BreakerGuard guard, RetryPlan retry, HedgePlan hedge,
       RetryBudget budget, Fallback fallback, FailureClassifier classifier, CallMetrics metrics,
-      ObservationRegistry observations, TimeSource time) {
+      ObservationRegistry observations, TimeSource time, StreamPlan stream) {
     this.client = client;
     this.method = method;
     this.methodName = method.getName();
@@ -78,6 +80,7 @@ final class MethodPlan {
     this.metrics = metrics;
     this.observations = observations == null || observations.isNoop() ? null : observations;
     this.time = time;
+    this.stream = stream;
     this.usesEngine = async || hedge != null || this.observations != null;
   }
 }

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.lang.reflect.Method;
 import java.lang.reflect.Type;
 import java.util.Optional;
+import java.util.concurrent.Flow;
+import java.util.stream.Stream;
 
 /**
  * What a {@link Transport} is told about one interface method, and the client it belongs to, when
@@ -16,7 +18,8 @@ import java.util.Optional;
  * @param method the method to bind
  * @param async whether the method returns {@code CompletableFuture}/{@code CompletionStage}
  * @param valueType the type of the value: the return type, or the future's type argument
- *     ({@code Restaurant} for {@code CompletableFuture<Restaurant>}, {@code Void} for void)
+ *     ({@code Restaurant} for {@code CompletableFuture<Restaurant>}, {@code Void} for void); for a
+ *     streaming method ({@link #streaming()}) the type of one message
  * @param classifier the client's failure classification (e.g. for per-endpoint health)
  * @param timeSource the client's time source (e.g. for ejection windows)
  * @param registry the client's meter registry, or {@code null} when it has none
@@ -32,6 +35,15 @@ public record MethodContext(String client, Class<?> api, Method method, boolean 
   /** {@code Api.method}, the form every error message about this method starts with. */
   public String describe() {
     return api.getName() + "." + method.getName();
+  }
+
+  /**
+   * {@code true} if the method returns {@code java.util.stream.Stream} or {@code Flow.Publisher}:
+   * a stream of messages, which a transport serves with a {@link StreamingMethod} or rejects.
+   */
+  public boolean streaming() {
+    Class<?> returns = method.getReturnType();
+    return returns == Stream.class || returns == Flow.Publisher.class;
   }
 
   /** The client's meter registry, if it has one. */

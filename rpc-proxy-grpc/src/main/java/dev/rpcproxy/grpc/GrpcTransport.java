@@ -16,13 +16,15 @@ import java.util.Objects;
 import java.util.function.UnaryOperator;
 
 /**
- * Calls the unary RPCs of a grpc-java service through a plain interface.
+ * Calls the unary and server-streaming RPCs of a grpc-java service through a plain interface.
  *
  * <pre>{@code
  * interface TicketClient {
  *   Ticket createTicket(CreateTicketRequest request);                        // RPC CreateTicket
  *   CompletableFuture<Ticket> createTicketAsync(CreateTicketRequest request);  // same RPC, non-blocking
  *   @GrpcMethod("GetTicket") Ticket fetch(GetTicketRequest request);         // explicit RPC name
+ *   Stream<Ticket> watchTickets(WatchTicketsRequest request);                // server-streaming RPC
+ *   Flow.Publisher<Ticket> watchTicketsAsync(WatchTicketsRequest request);   // same, non-blocking
  * }
  *
  * TicketClient tickets = RpcProxy.builder(TicketClient.class)
@@ -36,7 +38,12 @@ import java.util.function.UnaryOperator;
  * <p><b>Binding.</b> A method {@code createTicket}, or {@code createTicketAsync} returning
  * {@code CompletableFuture}, calls the RPC {@code CreateTicket} unless {@link GrpcMethod} names
  * another. It takes exactly one parameter, the request message, and returns the response message.
- * Only unary RPCs are supported. A method is idempotent (may be retried) when its RPC declares
+ * A server-streaming RPC binds to a method returning {@code java.util.stream.Stream<Response>}
+ * (read on the caller's thread; closing it cancels the RPC) or {@code Flow.Publisher<Response>}
+ * (one subscriber; {@code request(n)} is gRPC flow control; cancelling cancels the RPC); the
+ * streaming rules (deadline or {@code Policy.streamIdleTimeout}, permit held to the end, retries
+ * and fallbacks only before the first message) are in the README. Client-streaming and
+ * bidirectional RPCs are not supported: {@code build()} says so. A method is idempotent (may be retried) when its RPC declares
  * {@code option idempotency_level} {@code IDEMPOTENT} or {@code NO_SIDE_EFFECTS}, or when the
  * method is annotated {@code @Idempotent}.
  *
@@ -100,11 +107,12 @@ public final class GrpcTransport implements Transport {
   }
 
   /**
-   * Binds one interface method to its unary RPC.
+   * Binds one interface method to its unary or server-streaming RPC.
    *
    * @throws IllegalArgumentException naming the method and the RPC: no such RPC (the message
-   *     lists the available ones), a streaming RPC, not exactly one parameter, or a parameter or
-   *     return type that is not the RPC's request or response message
+   *     lists the available ones), a client-streaming or bidirectional RPC, a {@code Stream} or
+   *     {@code Flow.Publisher} return type on a unary RPC or the reverse, not exactly one
+   *     parameter, or a parameter or return type that is not the RPC's request or response message
    */
   @Override
   public BoundMethod bind(MethodContext method) {

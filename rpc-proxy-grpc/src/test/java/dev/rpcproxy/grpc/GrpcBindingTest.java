@@ -54,7 +54,7 @@ class GrpcBindingTest {
     assertBindingFails(UnknownRpc.class)
         .hasMessageContaining(UnknownRpc.class.getName() + ".deleteTicket")
         .hasMessageContaining(SERVICE + "/DeleteTicket")
-        .hasMessageContaining("[CreateTicket, GetTicket, WatchTickets]");
+        .hasMessageContaining("[ChatAboutTickets, CreateTicket, GetTicket, ImportTickets, WatchTickets]");
   }
 
   interface WrongRequest {
@@ -110,11 +110,55 @@ class GrpcBindingTest {
   }
 
   @Test
-  void streamingRpcIsRejected() {
+  void aServerStreamingRpcNeedsAStreamOrPublisher() {
     assertBindingFails(Streaming.class)
         .hasMessageContaining(Streaming.class.getName() + ".watchTickets")
         .hasMessageContaining(SERVICE + "/WatchTickets")
-        .hasMessageContaining("streaming RPCs are not supported yet");
+        .hasMessageContaining("SERVER_STREAMING")
+        .hasMessageContaining("declare Stream<Ticket> (blocking) or Flow.Publisher<Ticket>");
+  }
+
+  interface StreamOfUnary {
+    java.util.stream.Stream<Ticket> getTicket(GetTicketRequest request);
+  }
+
+  @Test
+  void aStreamNeedsAServerStreamingRpc() {
+    assertBindingFails(StreamOfUnary.class)
+        .hasMessageContaining(StreamOfUnary.class.getName() + ".getTicket")
+        .hasMessageContaining(SERVICE + "/GetTicket")
+        .hasMessageContaining("needs a SERVER_STREAMING RPC");
+  }
+
+  interface WrongMessage {
+    java.util.concurrent.Flow.Publisher<CreateTicketRequest> watchTickets(WatchTicketsRequest request);
+  }
+
+  @Test
+  void aStreamsMessageTypeIsChecked() {
+    assertBindingFails(WrongMessage.class)
+        .hasMessageContaining(WrongMessage.class.getName() + ".watchTickets")
+        .hasMessageContaining("declare Publisher<Ticket>");
+  }
+
+  interface ClientStreaming {
+    Ticket importTickets(Ticket ticket);
+  }
+
+  interface Bidirectional {
+    java.util.stream.Stream<Ticket> chatAboutTickets(Ticket ticket);
+  }
+
+  @Test
+  void clientStreamingAndBidirectionalRpcsAreRejected() {
+    assertBindingFails(ClientStreaming.class)
+        .hasMessageContaining(ClientStreaming.class.getName() + ".importTickets")
+        .hasMessageContaining(SERVICE + "/ImportTickets")
+        .hasMessageContaining("client-streaming and bidirectional RPCs are not supported");
+    assertBindingFails(Bidirectional.class)
+        .hasMessageContaining(Bidirectional.class.getName() + ".chatAboutTickets")
+        .hasMessageContaining(SERVICE + "/ChatAboutTickets")
+        .hasMessageContaining("client-streaming and bidirectional RPCs are not supported");
   }
 
   interface TwoParameters {
@@ -169,7 +213,7 @@ class GrpcBindingTest {
     assertBindingFails(RenamedToNothing.class)
         .hasMessageContaining(RenamedToNothing.class.getName() + ".open")
         .hasMessageContaining(SERVICE + "/DeleteTicket")
-        .hasMessageContaining("[CreateTicket, GetTicket, WatchTickets]");
+        .hasMessageContaining("[ChatAboutTickets, CreateTicket, GetTicket, ImportTickets, WatchTickets]");
     assertBindingFails(RenamedToOtherService.class)
         .hasMessageContaining(RenamedToOtherService.class.getName() + ".open")
         .hasMessageContaining("other.Service/CreateTicket")

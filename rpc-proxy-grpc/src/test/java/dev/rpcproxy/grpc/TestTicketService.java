@@ -4,6 +4,7 @@ import dev.rpcproxy.grpc.test.CreateTicketRequest;
 import dev.rpcproxy.grpc.test.GetTicketRequest;
 import dev.rpcproxy.grpc.test.Ticket;
 import dev.rpcproxy.grpc.test.TicketServiceGrpc;
+import dev.rpcproxy.grpc.test.WatchTicketsRequest;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
@@ -32,11 +33,13 @@ final class TestTicketService extends TicketServiceGrpc.TicketServiceImplBase {
 
   final AtomicInteger createCalls = new AtomicInteger();
   final AtomicInteger getCalls = new AtomicInteger();
+  final AtomicInteger watchCalls = new AtomicInteger();
   /** Every call's {@code Context.current().getDeadline()}; a call without one adds nothing. */
   final Queue<Deadline> deadlines = new ConcurrentLinkedQueue<>();
   final AtomicInteger callsWithoutDeadline = new AtomicInteger();
   volatile Handler<CreateTicketRequest> onCreate;
   volatile Handler<GetTicketRequest> onGet;
+  volatile Handler<WatchTicketsRequest> onWatch;
 
   TestTicketService() {
     reset();
@@ -45,12 +48,14 @@ final class TestTicketService extends TicketServiceGrpc.TicketServiceImplBase {
   void reset() {
     createCalls.set(0);
     getCalls.set(0);
+    watchCalls.set(0);
     deadlines.clear();
     callsWithoutDeadline.set(0);
     onCreate = (request, response) -> reply(response, Ticket.newBuilder()
         .setId("t-" + createCalls.get()).setTitle(request.getTitle()).build());
     onGet = (request, response) -> reply(response, Ticket.newBuilder()
         .setId(request.getId()).setTitle("found").build());
+    onWatch = (request, response) -> response.onCompleted();
   }
 
   @Override
@@ -63,6 +68,12 @@ final class TestTicketService extends TicketServiceGrpc.TicketServiceImplBase {
   public void getTicket(GetTicketRequest request, StreamObserver<Ticket> response) {
     getCalls.incrementAndGet();
     handle(onGet, request, response);
+  }
+
+  @Override
+  public void watchTickets(WatchTicketsRequest request, StreamObserver<Ticket> response) {
+    watchCalls.incrementAndGet();
+    handle(onWatch, request, response);
   }
 
   private <Q> void handle(Handler<Q> handler, Q request, StreamObserver<Ticket> response) {

@@ -1,6 +1,7 @@
 package dev.rpcproxy.grpc.internal;
 
 import dev.rpcproxy.grpc.GrpcMethod;
+import dev.rpcproxy.spi.BoundMethod;
 import dev.rpcproxy.spi.MethodContext;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -11,10 +12,13 @@ import java.lang.reflect.Type;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Flow;
 
 /**
- * Binds interface methods to the unary RPCs of one {@link ServiceDescriptor}: finds the RPC by
- * name, checks the signature against the RPC's marshallers, and prepares a {@link UnaryRpc}.
+ * Binds interface methods to the unary and server-streaming RPCs of one {@link ServiceDescriptor}:
+ * finds the RPC by name, checks the signature against the RPC's marshallers, and prepares a
+ * {@link UnaryRpc} or a {@link ServerStreamingRpc} (for a method returning {@code Stream} or
+ * {@code Flow.Publisher}).
  * Runs only at {@code build()}; every error names the interface method and the RPC.
  */
 public final class ServiceBinder {
@@ -38,9 +42,10 @@ public final class ServiceBinder {
    * {@code callOptions} (a deadline is added per attempt).
    *
    * @throws IllegalArgumentException naming the method and the RPC: unknown RPC (listing those
-   *     available), streaming RPC, not exactly one parameter, request or response type mismatch
+   *     available), client-streaming or bidirectional RPC, a stream return type on a unary RPC or
+   *     the reverse, not exactly one parameter, request or response type mismatch
    */
-  public UnaryRpc bind(MethodContext context, Channel channel, CallOptions callOptions) {
+  public BoundMethod bind(MethodContext context, Channel channel, CallOptions callOptions) {
     Method method = context.method();
     String where = context.api().getName() + "." + method.getName();
     String rpcName = rpcName(context, service.getName());
@@ -54,9 +59,19 @@ public final class ServiceBinder {
               : "; rename the method or annotate it @GrpcMethod(\"RpcName\")"));
     }
     String bound = where + " -> " + rpc.getFullMethodName();
-    if (rpc.getType() != MethodDescriptor.MethodType.UNARY) {
-      throw new IllegalArgumentException(bound + ": the RPC is " + rpc.getType()
-          + "; streaming RPCs are not supported yet, only UNARY");
+    MethodDescriptor.MethodType type = rpc.getType();
+    boolean serverStreaming = type == MethodDescriptor.MethodType.SERVER_STREAMING;
+    if (type != MethodDescriptor.MethodType.UNARY && !serverStreaming) {
+      throw new IllegalArgumentException(bound + ": the RPC is " + type
+          + "; client-streaming and bidirectional RPCs are not supported, only UNARY and SERVER_STREAMING");
+    }
+    if (serverStreaming != context.streaming()) {
+      String message = messageClass(rpc.getResponseMarshaller()) == null ? "Message"
+          : messageClass(rpc.getResponseMarshaller()).getSimpleName();
+      throw new IllegalArgumentException(bound + ": the RPC is " + type + " but the method returns "
+          + describe(context) + (serverStreaming
+              ? "; declare Stream<" + message + "> (blocking) or Flow.Publisher<" + message + ">"
+              : "; a Stream or Flow.Publisher needs a SERVER_STREAMING RPC"));
     }
     Class<?>[] params = method.getParameterTypes();
     if (params.length != 1) {
@@ -72,10 +87,16 @@ public final class ServiceBinder {
     Type valueType = context.valueType();
     if (responseType != null
         && !(valueType instanceof Class<?> declared && declared.isAssignableFrom(responseType))) {
+      String wrapper = serverStreaming ? context.method().getReturnType().getSimpleName()
+          : context.async() ? "CompletableFuture" : null;
       throw new IllegalArgumentException(bound + ": the method returns " + describe(context)
           + " but the RPC's response message is " + responseType.getName()
-          + (context.async() ? "; declare CompletableFuture<" + responseType.getSimpleName() + ">"
+          + (wrapper != null ? "; declare " + wrapper + "<" + responseType.getSimpleName() + ">"
               : "; declare " + responseType.getSimpleName()));
+    }
+    if (serverStreaming) {
+      return new ServerStreamingRpc(context.client(), method.getName(), channel, rpc, callOptions,
+          rpc.isIdempotent() || rpc.isSafe());
     }
     return new UnaryRpc(context.client(), method.getName(), channel, rpc, callOptions,
         rpc.isIdempotent() || rpc.isSafe());
@@ -107,7 +128,8 @@ public final class ServiceBinder {
       return value.substring(slash + 1);
     }
     String name = method.getName();
-    if (context.async() && name.endsWith(ASYNC_SUFFIX) && name.length() > ASYNC_SUFFIX.length()) {
+    boolean nonBlocking = context.async() || method.getReturnType() == Flow.Publisher.class;
+    if (nonBlocking && name.endsWith(ASYNC_SUFFIX) && name.length() > ASYNC_SUFFIX.length()) {
       name = name.substring(0, name.length() - ASYNC_SUFFIX.length());
     }
     return Character.toUpperCase(name.charAt(0)) + name.substring(1);

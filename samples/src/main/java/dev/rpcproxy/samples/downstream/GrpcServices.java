@@ -4,6 +4,9 @@ import dev.rpcproxy.samples.ftgo.ConsumerServiceGrpc;
 import dev.rpcproxy.samples.ftgo.CreateTicketRequest;
 import dev.rpcproxy.samples.ftgo.KitchenServiceGrpc;
 import dev.rpcproxy.samples.ftgo.Ticket;
+import dev.rpcproxy.samples.ftgo.TicketEvent;
+import dev.rpcproxy.samples.ftgo.WatchTicketRequest;
+import java.util.List;
 import dev.rpcproxy.samples.ftgo.ValidateConsumerRequest;
 import dev.rpcproxy.samples.ftgo.ValidateConsumerResponse;
 import io.grpc.Server;
@@ -136,6 +139,7 @@ public final class GrpcServices implements AutoCloseable {
   private static final class KitchenService extends KitchenServiceGrpc.KitchenServiceImplBase {
     private final FaultInjector faults;
     private final ScheduledExecutorService scheduler;
+    private static final List<String> STATES = List.of("ACCEPTED", "PREPARING", "READY_FOR_PICKUP");
     private final AtomicLong tickets = new AtomicLong();
 
     KitchenService(FaultInjector faults, ScheduledExecutorService scheduler) {
@@ -149,6 +153,43 @@ public final class GrpcServices implements AutoCloseable {
           .setTicketId("T" + tickets.incrementAndGet())
           .setRestaurantId(request.getRestaurantId())
           .build());
+    }
+
+    /** The kitchen's states for a ticket, one event every 20 ms; the first one after the injected fault. */
+    @Override
+    public void watchTicket(WatchTicketRequest request, StreamObserver<TicketEvent> observer) {
+      FaultInjector.Decision decision = faults.next(Downstream.KITCHEN);
+      sendState((ServerCallStreamObserver<TicketEvent>) observer, request.getTicketId(), decision, 0,
+          decision.delayMillis());
+    }
+
+    /** Sends state {@code index} after {@code delayMillis}, then schedules the next: one at a time, in order. */
+    private void sendState(ServerCallStreamObserver<TicketEvent> call, String ticketId,
+        FaultInjector.Decision decision, int index, long delayMillis) {
+      Runnable send = () -> {
+        try {
+          if (call.isCancelled()) {
+            return; // the caller closed the stream, or its deadline passed
+          }
+          if (decision.fail()) {
+            call.onError(Status.UNAVAILABLE.withDescription("kitchen unavailable (injected fault)").asRuntimeException());
+            return;
+          }
+          call.onNext(TicketEvent.newBuilder().setTicketId(ticketId).setState(STATES.get(index)).build());
+          if (index == STATES.size() - 1) {
+            call.onCompleted();
+          } else {
+            sendState(call, ticketId, decision, index + 1, 20);
+          }
+        } catch (StatusRuntimeException cancelledMeanwhile) {
+          // cancelled between the check and the event: nothing to send
+        }
+      };
+      try {
+        scheduler.schedule(send, delayMillis, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException shuttingDown) {
+        call.onError(Status.UNAVAILABLE.withDescription("shutting down").asRuntimeException());
+      }
     }
   }
 }

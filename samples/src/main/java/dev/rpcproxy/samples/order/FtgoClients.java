@@ -118,6 +118,13 @@ public final class FtgoClients implements AutoCloseable {
             .maxConcurrentCalls(GRPC_BULKHEAD)
             .circuitBreaker(breaker(openWait))
             .build())
+        // A ticket's events: the first within 5 s (a cold connection included), each next one within
+        // 2 s of the one before; retried (it only reads) until the first event arrives.
+        .policy("watchTicket", Policy.builder()
+            .timeout(Duration.ofSeconds(5))
+            .streamIdleTimeout(Duration.ofSeconds(2))
+            .retry(RetryPolicy.builder().maxAttempts(3).backoff(Duration.ofMillis(10), Duration.ofMillis(50)).build())
+            .build())
         .meterRegistry(registry)
         .build();
 

@@ -4,12 +4,16 @@ import dev.rpcproxy.RemoteCallException;
 import dev.rpcproxy.samples.ftgo.CreateTicketRequest;
 import dev.rpcproxy.samples.ftgo.LineItem;
 import dev.rpcproxy.samples.ftgo.Ticket;
+import dev.rpcproxy.samples.ftgo.TicketEvent;
+import dev.rpcproxy.samples.ftgo.WatchTicketRequest;
+import java.util.List;
 import dev.rpcproxy.samples.ftgo.ValidateConsumerRequest;
 import dev.rpcproxy.samples.ftgo.ValidateConsumerResponse;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.stream.Stream;
 
 /**
  * Creating an order, as in the FTGO application of <i>Microservices Patterns</i>: ask the
@@ -70,6 +74,21 @@ public final class OrderService {
       throw classify(e, "kitchen ticket");
     }
     return new PlacedOrder(created.getTicketId(), menu.name(), total);
+  }
+
+  /**
+   * Follows a ticket until the kitchen says it is ready for pickup: the states it went through,
+   * in order (a server stream; the stream is closed, and the RPC cancelled, if reading fails).
+   *
+   * @throws OrderRejectedException if the kitchen does not know the ticket
+   * @throws OrderFailedException if the kitchen failed, went silent or timed out
+   */
+  public List<String> followTicket(String ticketId) {
+    try (Stream<TicketEvent> events = kitchen.watchTicket(WatchTicketRequest.newBuilder().setTicketId(ticketId).build())) {
+      return events.map(TicketEvent::getState).toList();
+    } catch (RuntimeException e) {
+      throw classify(e, "kitchen ticket " + ticketId + " updates");
+    }
   }
 
   private static <T> T await(CompletableFuture<T> future, String what) throws InterruptedException {

@@ -1,0 +1,584 @@
+package dev.rpcproxy.internal;
+
+import dev.rpcproxy.FailureClassifier.Verdict;
+import dev.rpcproxy.RpcTimeoutException;
+import dev.rpcproxy.spi.AttemptContext;
+import dev.rpcproxy.spi.AttemptKind;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Flow;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+/**
+ * One call of a streaming method through the pipeline of {@link CallPipeline}, with the same
+ * decisions ({@link CallRules}) and these streaming rules:
+ *
+ * <ol>
+ *   <li><b>deadline</b>: the call's deadline covers the whole stream; with a stream idle timeout
+ *       it covers only the wait for the first message, and then each next message (while the
+ *       caller has asked for one) must arrive within the idle timeout. Either ends the stream with
+ *       {@link RpcTimeoutException} and cancels the attempt;
+ *   <li><b>bulkhead</b>: one permit, held until the remote stream ends (completed, failed, timed
+ *       out, cancelled) and released exactly once;
+ *   <li><b>retry</b>: only before the first message was delivered (gRFC A6: the first message
+ *       commits the call); no hedging;
+ *   <li><b>circuit breaker</b>: asked before each attempt; records each attempt's result once, with
+ *       the time to its first message (or to its end) as its duration, so long streams are not
+ *       slow calls; a caller cancelling is not recorded as a failure;
+ *   <li><b>fallback</b>: may answer a failure before the first message with a {@code Stream},
+ *       {@code Flow.Publisher} or {@code Iterable} of messages; after it the failure goes to the
+ *       caller;
+ *   <li><b>metrics</b>: one {@code rpc.client.calls} sample when the remote stream ends, and
+ *       {@code rpc.client.stream.messages} per message from the service.
+ * </ol>
+ *
+ * <p>It is a one-subscriber {@link Flow.Publisher}: the call starts on {@link #subscribe}.
+ * Concurrency: the transport signals each attempt serially on its threads, timers fire on the time
+ * source's thread and the caller requests and cancels on its own; every state change and every
+ * signal to the subscriber happens under this object's monitor, so the subscriber's signals are
+ * serialized and the end is decided once. The transport's subscriptions are called under it too,
+ * as gRPC's own stubs call {@code ClientCall.request} inside their callbacks.
+ */
+final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Runnable {
+  /** A deadline so far ahead that it never passes: the stream's attempts when an idle timeout rules. */
+  private static final long FAR_NANOS = Long.MAX_VALUE / 4;
+  /** The most messages remembered for the fallback's {@code onSuccess} (a cached last complete list). */
+  private static final int MAX_REMEMBERED = 1_000;
+
+  private final MethodPlan plan;
+  private final StreamPlan stream;
+  private final Object[] args;
+  // All guarded by this.
+  private Flow.Subscriber<Object> downstream;
+  private long start;
+  private long callDeadline;
+  private long demand;
+  private long lastActivity;
+  private boolean committed;
+  private boolean holdsPermit;
+  private boolean remoteEnded;
+  private boolean finished;
+  private int attempts;
+  private Source current;
+  private AttemptContext lastContext;
+  private Future<?> timer;
+  private Future<?> retryTask;
+  private List<Object> remembered;
+  private boolean tooLongToRemember;
+
+  StreamCall(MethodPlan plan, Object[] args) {
+    this.plan = plan;
+    this.stream = plan.stream;
+    this.args = args;
+  }
+
+  /** The caller's view of a call of {@code plan}: a started blocking {@code Stream}, or a cold publisher. */
+  static Object open(MethodPlan plan, Object[] args) {
+    StreamCall call = new StreamCall(plan, args);
+    if (plan.stream.shape == StreamPlan.Shape.PUBLISHER) {
+      return call;
+    }
+    BlockingMessages messages = new BlockingMessages(plan.client, plan.methodName);
+    call.subscribe(messages);
+    return messages.stream();
+  }
+
+  // ---- the caller's side -----------------------------------------------------------------
+
+  @Override
+  public void subscribe(Flow.Subscriber<? super Object> subscriber) {
+    @SuppressWarnings("unchecked")
+    Flow.Subscriber<Object> s = (Flow.Subscriber<Object>) subscriber;
+    synchronized (this) {
+      if (downstream == null) {
+        downstream = s;
+        s.onSubscribe(this);
+        if (!finished) {
+          begin();
+        }
+        return;
+      }
+    }
+    s.onSubscribe(new Flow.Subscription() {
+      @Override
+      public void request(long n) {}
+
+      @Override
+      public void cancel() {}
+    });
+    s.onError(new IllegalStateException(plan.client + "." + plan.methodName
+        + ": this stream has a subscriber already; call the method again for another stream"));
+  }
+
+  @Override
+  public synchronized void request(long n) {
+    if (finished) {
+      return;
+    }
+    if (n <= 0) {
+      cancel();
+      downstream.onError(new IllegalArgumentException("request(n) needs n > 0, was " + n));
+      return;
+    }
+    if (demand == 0) {
+      lastActivity = plan.time.nanoTime(); // the caller paused: not the service's idle time
+    }
+    demand = demand + n < 0 ? Long.MAX_VALUE : demand + n;
+    Source source = current;
+    if (source != null && source.subscription != null && !source.ended) {
+      source.subscription.request(n);
+    }
+  }
+
+  /** The caller closed the stream or cancelled its subscription: not a failure. */
+  @Override
+  public synchronized void cancel() {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    if (!remoteEnded) {
+      endRemote(Outcome.CANCELLED, null);
+    } else if (current != null) {
+      current.cancel();
+    }
+  }
+
+  // ---- the remote stream -----------------------------------------------------------------
+
+  /** Starts the call: breaker known open, permit, first attempt, deadline timer. Under the monitor. */
+  private void begin() {
+    start = plan.time.nanoTime();
+    lastActivity = start;
+    callDeadline = CallRules.callDeadline(plan, start);
+    if (plan.guard.rejectsFast(start)) {
+      failRemote(CallRules.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
+      return;
+    }
+    if (!CallRules.rateLimitAllows(plan, start, callDeadline)) {
+      failRemote(CallRules.rateLimited(plan), Outcome.RATE_LIMITED);
+      return;
+    }
+    if (!CallRules.acquirePermit(plan)) {
+      failRemote(CallRules.bulkheadFull(plan), Outcome.BULKHEAD_FULL);
+      return;
+    }
+    holdsPermit = true;
+    if (plan.budget != null) {
+      plan.budget.onCall(start);
+    }
+    arm(callDeadline - start);
+    startAttempt(AttemptKind.FIRST);
+  }
+
+  private void startAttempt(AttemptKind kind) {
+    Attempt attempt;
+    synchronized (this) {
+      if (remoteEnded) {
+        return;
+      }
+      long now = plan.time.nanoTime();
+      if (callDeadline - now <= 0) {
+        failRemote(CallRules.timeout(plan, null), Outcome.TIMEOUT);
+        return;
+      }
+      if (!CallRules.permitAttempt(plan, now)) {
+        failRemote(CallRules.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
+        return;
+      }
+      attempts++;
+      // With an idle timeout, the transport's deadline must not cut a stream that keeps talking.
+      long attemptDeadline = stream.idleTimeoutNanos > 0 ? InboundDeadlines.cap(plan.time, now + FAR_NANOS)
+          : callDeadline;
+      AttemptContext context = CallRules.attempt(plan, now, attemptDeadline, attempts, kind, lastContext, Map.of());
+      lastContext = context;
+      attempt = new Attempt(context, now);
+      current = attempt;
+    }
+    try {
+      stream.binding.open(args, attempt.context, attempt);
+    } catch (Throwable t) {
+      attempt.onError(t);
+    }
+  }
+
+  /** The deadline or idle timer fired. */
+  @Override
+  public synchronized void run() {
+    if (remoteEnded) {
+      return;
+    }
+    long now = plan.time.nanoTime();
+    if (!committed || stream.idleTimeoutNanos == 0) {
+      if (callDeadline - now <= 0) {
+        timeOut(CallRules.timeout(plan, null));
+      } else {
+        arm(callDeadline - now);
+      }
+      return;
+    }
+    if (demand == 0) {
+      lastActivity = now; // nothing asked for: the caller is pausing, the service is not idle
+    }
+    long left = lastActivity + stream.idleTimeoutNanos - now;
+    if (left <= 0) {
+      timeOut(new RpcTimeoutException(plan.client, plan.methodName, Duration.ofNanos(stream.idleTimeoutNanos), null));
+    } else {
+      arm(left);
+    }
+  }
+
+  private void arm(long delayNanos) {
+    timer = plan.time.schedule(this, delayNanos);
+  }
+
+  private void timeOut(RpcTimeoutException timeout) {
+    Source source = current;
+    if (source instanceof Attempt attempt && !attempt.settled) {
+      attempt.settled = true;
+      long now = plan.time.nanoTime();
+      CallRules.afterFailure(plan, timeout, attempt.took(now), now);
+    }
+    failRemote(timeout, Outcome.TIMEOUT);
+  }
+
+  /** An attempt failed (its breaker permission is settled): retry, or end the call. Under the monitor. */
+  private void attemptFailed(Attempt attempt, Throwable failure, Verdict verdict) {
+    if (committed || verdict == Verdict.CALLER_ERROR) {
+      failRemote(failure, verdict == Verdict.CALLER_ERROR ? Outcome.CLIENT_ERROR : CallRules.outcomeOf(plan, failure));
+      return;
+    }
+    long delay = CallRules.retryDelay(plan, attempts, verdict, failure, callDeadline);
+    if (delay == CallRules.NO_RETRY) {
+      failRemote(failure, CallRules.outcomeOf(plan, failure));
+    } else if (delay == 0) {
+      startAttempt(AttemptKind.RETRY);
+    } else {
+      retryTask = plan.time.schedule(() -> startAttempt(AttemptKind.RETRY), delay);
+    }
+  }
+
+  /**
+   * The remote stream ends, exactly once: timers stop, the attempt in flight is cancelled (unless
+   * it ended) before the permit goes back, and the outcome is recorded. Under the monitor.
+   */
+  private boolean endRemote(Outcome outcome, Attempt succeeded) {
+    if (remoteEnded) {
+      return false;
+    }
+    remoteEnded = true;
+    cancelTimer(timer);
+    cancelTimer(retryTask);
+    long now = plan.time.nanoTime();
+    Source source = current;
+    if (source instanceof Attempt attempt && attempt != succeeded) {
+      if (!attempt.settled) {
+        attempt.settled = true;
+        CallRules.afterCancel(plan); // the caller stopped it: not the service's failure
+      }
+      attempt.cancel();
+    }
+    if (holdsPermit) {
+      CallRules.releaseStreamPermit(plan, outcome);
+    }
+    plan.metrics.record(outcome, now - start);
+    return true;
+  }
+
+  /** The remote stream failed: a fallback answers when it may, else the caller gets the failure. */
+  private void failRemote(Throwable failure, Outcome outcome) {
+    if (!endRemote(outcome, null)) {
+      return;
+    }
+    if (committed || !CallRules.fallbackApplies(plan, outcome)) {
+      terminate(failure);
+      return;
+    }
+    Flow.Publisher<?> answer;
+    try {
+      answer = asPublisher(CallRules.fallbackAnswer(plan, args, failure));
+    } catch (Throwable noAnswer) {
+      terminate(noAnswer);
+      return;
+    }
+    if (finished) {
+      return;
+    }
+    plan.metrics.fallbackServed();
+    FallbackSource source = new FallbackSource();
+    current = source;
+    answer.subscribe(source);
+  }
+
+  private Flow.Publisher<?> asPublisher(Object answer) {
+    if (answer instanceof Flow.Publisher<?> publisher) {
+      return publisher;
+    }
+    if (answer instanceof Stream<?> values) {
+      return new IteratorPublisher(values.iterator(), values::close);
+    }
+    if (answer instanceof Iterable<?> values) {
+      return new IteratorPublisher(values.iterator(), () -> {});
+    }
+    if (answer == null) {
+      return new IteratorPublisher(List.of().iterator(), () -> {});
+    }
+    throw new IllegalStateException(plan.client + "." + plan.methodName + ": the fallback answered a "
+        + answer.getClass().getName() + "; a streaming method's fallback answers a Stream, Flow.Publisher or Iterable");
+  }
+
+  /** Ends the caller's side once: {@code failure == null} completes it. Under the monitor. */
+  private void terminate(Throwable failure) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    if (failure == null) {
+      downstream.onComplete();
+    } else {
+      downstream.onError(failure);
+    }
+  }
+
+  private void deliver(Object message) {
+    demand--;
+    downstream.onNext(message);
+  }
+
+  private static void cancelTimer(Future<?> task) {
+    if (task != null) {
+      task.cancel(false);
+    }
+  }
+
+  // ---- what feeds the caller -------------------------------------------------------------
+
+  /** Whatever feeds the caller now: an attempt or the fallback's answer. Fields guarded by the call. */
+  private abstract class Source implements Flow.Subscriber<Object> {
+    Flow.Subscription subscription;
+    boolean ended;
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      long ask;
+      synchronized (StreamCall.this) {
+        if (subscription != null || ended || current != this || finished) {
+          s.cancel();
+          return;
+        }
+        subscription = s;
+        ask = demand;
+      }
+      if (ask > 0) {
+        s.request(ask);
+      }
+    }
+
+    /** Cancels this source's subscription, once. */
+    void cancel() {
+      ended = true;
+      if (subscription != null) {
+        subscription.cancel();
+      }
+    }
+
+    boolean live() {
+      return current == this && !ended && !finished;
+    }
+  }
+
+  /** One attempt of the remote stream. */
+  private final class Attempt extends Source {
+    final AttemptContext context;
+    final long startNanos;
+    long firstMessageNanos;
+    /** Whether this attempt's breaker permission has been settled. */
+    boolean settled;
+
+    Attempt(AttemptContext context, long startNanos) {
+      this.context = context;
+      this.startNanos = startNanos;
+    }
+
+    long took(long now) {
+      return (firstMessageNanos != 0 ? firstMessageNanos : now) - startNanos;
+    }
+
+    @Override
+    public void onNext(Object message) {
+      synchronized (StreamCall.this) {
+        if (!live() || remoteEnded) {
+          return;
+        }
+        long now = plan.time.nanoTime();
+        lastActivity = now;
+        if (!committed) {
+          committed = true;
+          firstMessageNanos = now == startNanos ? now + 1 : now;
+          if (stream.idleTimeoutNanos > 0) {
+            cancelTimer(timer);
+            arm(stream.idleTimeoutNanos);
+          }
+        }
+        if (plan.fallback != null) {
+          remember(message);
+        }
+        plan.metrics.streamMessage();
+        deliver(message);
+      }
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+      synchronized (StreamCall.this) {
+        ended = true;
+        if (settled || current != this) {
+          return;
+        }
+        settled = true;
+        long now = plan.time.nanoTime();
+        Verdict verdict = CallRules.afterFailure(plan, failure, took(now), now);
+        if (!remoteEnded) {
+          attemptFailed(this, failure, verdict);
+        }
+      }
+    }
+
+    @Override
+    public void onComplete() {
+      synchronized (StreamCall.this) {
+        ended = true;
+        if (settled || current != this) {
+          return;
+        }
+        settled = true;
+        long now = plan.time.nanoTime();
+        CallRules.afterSuccess(plan, took(now), now);
+        if (endRemote(Outcome.SUCCESS, this)) {
+          if (remembered != null) {
+            CallRules.succeeded(plan, args, List.copyOf(remembered));
+          }
+          terminate(null);
+        }
+      }
+    }
+  }
+
+  /** Keeps the messages of a stream for the fallback's {@code onSuccess}, up to a bound. */
+  private void remember(Object message) {
+    if (tooLongToRemember) {
+      return;
+    }
+    if (remembered == null) {
+      remembered = new ArrayList<>();
+    }
+    if (remembered.size() < MAX_REMEMBERED) {
+      remembered.add(message);
+    } else {
+      remembered = null;
+      tooLongToRemember = true; // the fallback learns nothing from this stream
+    }
+  }
+
+  /** The fallback's answer, streamed to the caller as the service's would have been. */
+  private final class FallbackSource extends Source {
+    @Override
+    public void onNext(Object message) {
+      synchronized (StreamCall.this) {
+        if (live()) {
+          deliver(message);
+        }
+      }
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+      synchronized (StreamCall.this) {
+        if (live()) {
+          ended = true;
+          terminate(failure);
+        }
+      }
+    }
+
+    @Override
+    public void onComplete() {
+      synchronized (StreamCall.this) {
+        if (live()) {
+          ended = true;
+          terminate(null);
+        }
+      }
+    }
+  }
+
+  /** Streams an iterator's values on demand, on the requesting thread (a fallback's answer). */
+  private static final class IteratorPublisher implements Flow.Publisher<Object>, Flow.Subscription {
+    private final Iterator<?> values;
+    private final Runnable onEnd;
+    private Flow.Subscriber<Object> subscriber;
+    private long requested;
+    private boolean emitting;
+    private boolean done;
+
+    IteratorPublisher(Iterator<?> values, Runnable onEnd) {
+      this.values = values;
+      this.onEnd = onEnd;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void subscribe(Flow.Subscriber<? super Object> s) {
+      subscriber = (Flow.Subscriber<Object>) s;
+      s.onSubscribe(this);
+      drain(); // an empty answer completes without a request
+    }
+
+    @Override
+    public synchronized void request(long n) {
+      requested = requested + n < 0 ? Long.MAX_VALUE : requested + n;
+      drain();
+    }
+
+    @Override
+    public synchronized void cancel() {
+      if (!done) {
+        done = true;
+        onEnd.run();
+      }
+    }
+
+    /** Emits while there is demand; re-entrant calls from onNext only add demand (no recursion). */
+    private synchronized void drain() {
+      if (emitting) {
+        return;
+      }
+      emitting = true;
+      try {
+        while (!done) {
+          if (!values.hasNext()) {
+            done = true;
+            onEnd.run();
+            subscriber.onComplete();
+            return;
+          }
+          if (requested == 0) {
+            return;
+          }
+          requested--;
+          subscriber.onNext(values.next());
+        }
+      } catch (RuntimeException e) {
+        done = true;
+        onEnd.run();
+        subscriber.onError(e);
+      } finally {
+        emitting = false;
+      }
+    }
+  }
+}
