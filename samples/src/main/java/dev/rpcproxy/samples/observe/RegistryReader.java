@@ -16,12 +16,15 @@ import java.util.Optional;
 /**
  * Reads the demo's figures from the meter registry, by the names rpc-proxy documents:
  * {@code rpc.client.calls{client,method,outcome}}, {@code rpc.client.fallbacks{client,method}},
+ * {@code rpc.client.attempts{client,method,kind}},
  * and Resilience4j's {@code resilience4j.circuitbreaker.state{name,state}} and
  * {@code resilience4j.bulkhead.*{name}} (the breaker and bulkhead of a client are named after it).
  */
 public final class RegistryReader {
   static final String CALLS = "rpc.client.calls";
   static final String FALLBACKS = "rpc.client.fallbacks";
+  static final String ATTEMPTS = "rpc.client.attempts";
+  static final List<String> ATTEMPT_KINDS = List.of("first", "retry", "hedge");
   static final String BREAKER_STATE = "resilience4j.circuitbreaker.state";
   static final String BULKHEAD_AVAILABLE = "resilience4j.bulkhead.available.concurrent.calls";
   static final String BULKHEAD_MAX = "resilience4j.bulkhead.max.allowed.concurrent.calls";
@@ -67,9 +70,14 @@ public final class RegistryReader {
       calls.put(outcome, registry.find(CALLS).tag("client", client).tag("outcome", outcome).timers().stream()
           .mapToLong(Timer::count).sum());
     }
+    Map<String, Long> attempts = new LinkedHashMap<>();
+    for (String kind : ATTEMPT_KINDS) {
+      attempts.put(kind, (long) registry.find(ATTEMPTS).tag("client", client).tag("kind", kind).counters().stream()
+          .mapToDouble(Counter::count).sum());
+    }
     double fallbacks = registry.find(FALLBACKS).tag("client", client).counters().stream()
         .mapToDouble(Counter::count).sum();
-    return new ClientCounts(calls, fallbacks, Histogram.of(registry.find(CALLS).tag("client", client).timers()),
+    return new ClientCounts(calls, attempts, fallbacks, Histogram.of(registry.find(CALLS).tag("client", client).timers()),
         Math.max(0, inFlight(client)));
   }
 
