@@ -50,10 +50,11 @@ import java.util.function.LongUnaryOperator;
  * <p>Contenders, each with a fresh client on the same servers, in one run:
  *
  * <ul>
- *   <li>REST (rpc-proxy {@code HttpTransport} on OkHttp): no hedging; a hedge after a fixed delay;
+ *   <li>REST (rpc-proxy {@code HttpTransport} on OkHttp): no hedging; a hedge after each fixed delay;
  *       a hedge after the method's recent p95 latency (within 2..500 ms).
  *   <li>gRPC (Netty): the same three through {@code GrpcTransport}, and grpc-java's own hedging
- *       policy (service config {@code hedgingPolicy}, same attempts and delay) on the blocking stub.
+ *       policy (service config {@code hedgingPolicy}, same attempts and fixed delays) on the
+ *       blocking stub.
  *   <li>Resilience4j's hedge module is not published on Maven Central (2.2.0 to 2.4.0): no row.
  * </ul>
  *
@@ -64,7 +65,8 @@ import java.util.function.LongUnaryOperator;
  * unstalled p99 each transport is judged against (goal: p99 within 3x of it, at most 8% extra).
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar dev.rpcproxy.benchmarks.TailLatency}
- * (options {@code --requests 10000 --warmup 1000 --callers 4 --delay-ms 15 --stalls 5,1}).
+ * (options {@code --requests 10000 --warmup 1000 --callers 4 --delays-ms 15,3 --stalls 5,1}; each
+ * fixed delay gets an rpc-proxy row per transport and a grpc-java row).
  */
 public final class TailLatency {
   static final long STALL_MILLIS = 200;
@@ -74,15 +76,15 @@ public final class TailLatency {
   private final int requests;
   private final int warmup;
   private final int callers;
-  private final Duration hedgeDelay;
+  private final List<Duration> hedgeDelays;
   private final StallingServers servers;
   private final List<String> rows = new ArrayList<>();
 
-  private TailLatency(int requests, int warmup, int callers, Duration hedgeDelay) throws IOException {
+  private TailLatency(int requests, int warmup, int callers, List<Duration> hedgeDelays) throws IOException {
     this.requests = requests;
     this.warmup = warmup;
     this.callers = callers;
-    this.hedgeDelay = hedgeDelay;
+    this.hedgeDelays = List.copyOf(hedgeDelays);
     this.servers = new StallingServers();
   }
 
@@ -92,19 +94,20 @@ public final class TailLatency {
     int requests = 10_000;
     int warmup = 1_000;
     int callers = 4;
-    long delayMs = 15;
+    long[] delaysMs = {15, 3};
     int[] stalls = {5, 1};
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--requests" -> requests = Integer.parseInt(args[i + 1]);
         case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
         case "--callers" -> callers = Integer.parseInt(args[i + 1]);
-        case "--delay-ms" -> delayMs = Long.parseLong(args[i + 1]);
+        case "--delays-ms" -> delaysMs = Arrays.stream(args[i + 1].split(",")).mapToLong(Long::parseLong).toArray();
         case "--stalls" -> stalls = Arrays.stream(args[i + 1].split(",")).mapToInt(Integer::parseInt).toArray();
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
-    TailLatency bench = new TailLatency(requests, warmup, callers, Duration.ofMillis(delayMs));
+    TailLatency bench = new TailLatency(requests, warmup, callers,
+        Arrays.stream(delaysMs).mapToObj(Duration::ofMillis).toList());
     try {
       bench.run(stalls);
     } finally {
@@ -118,8 +121,9 @@ public final class TailLatency {
         System.getProperty("java.version"), System.getProperty("java.vm.name"), System.getProperty("os.name"),
         System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(), loadAverage());
     System.out.printf(Locale.ROOT,
-        "%d measured calls per row after %d warm-up calls, %d callers (closed loop), deadline %d ms, stall %d ms, fixed hedge delay %d ms%n%n",
-        requests, warmup, callers, DEADLINE.toMillis(), STALL_MILLIS, hedgeDelay.toMillis());
+        "%d measured calls per row after %d warm-up calls, %d callers (closed loop), deadline %d ms, stall %d ms, fixed hedge delays %s ms%n%n",
+        requests, warmup, callers, DEADLINE.toMillis(), STALL_MILLIS,
+        hedgeDelays.stream().map(d -> Long.toString(d.toMillis())).toList());
     long began = System.nanoTime();
 
     // JIT warm-up of both paths, not reported; a long deadline while classes load and connections open.
@@ -137,19 +141,25 @@ public final class TailLatency {
     for (int stall : stallPercents) {
       servers.stallPercent(stall);
       row(stall, restContender("no hedging", null), restBase);
-      row(stall, restContender("rpc-proxy hedge, fixed " + hedgeDelay.toMillis() + " ms", fixed()), restBase);
+      for (Duration delay : hedgeDelays) {
+        row(stall, restContender("rpc-proxy hedge, fixed " + delay.toMillis() + " ms", fixed(delay)), restBase);
+      }
       row(stall, restContender("rpc-proxy hedge, p95 in [2, 500] ms", percentile()), restBase);
       row(stall, grpcContender("no hedging", null), grpcBase);
-      row(stall, grpcContender("rpc-proxy hedge, fixed " + hedgeDelay.toMillis() + " ms", fixed()), grpcBase);
+      for (Duration delay : hedgeDelays) {
+        row(stall, grpcContender("rpc-proxy hedge, fixed " + delay.toMillis() + " ms", fixed(delay)), grpcBase);
+      }
       row(stall, grpcContender("rpc-proxy hedge, p95 in [2, 500] ms", percentile()), grpcBase);
-      row(stall, grpcJavaHedging(), grpcBase);
+      for (Duration delay : hedgeDelays) {
+        row(stall, grpcJavaHedging(delay), grpcBase);
+      }
     }
     System.out.printf(Locale.ROOT, "%nResilience4j hedge: io.github.resilience4j:resilience4j-hedge is not on Maven Central (2.2.0 to 2.4.0), not measured.%n");
     System.out.printf(Locale.ROOT, "Total %.0f s, load average at end: %s%n", (System.nanoTime() - began) / 1e9, loadAverage());
   }
 
-  private HedgePolicy fixed() {
-    return HedgePolicy.builder().maxAttempts(2).delay(hedgeDelay).build();
+  private static HedgePolicy fixed(Duration delay) {
+    return HedgePolicy.builder().maxAttempts(2).delay(delay).build();
   }
 
   private static HedgePolicy percentile() {
@@ -240,7 +250,7 @@ public final class TailLatency {
   }
 
   /** grpc-java's own hedging: service config on the channel, the generated blocking stub, same deadline. */
-  private Contender grpcJavaHedging() {
+  private Contender grpcJavaHedging(Duration hedgeDelay) {
     Map<String, Object> hedging = Map.of(
         "maxAttempts", 2.0,
         "hedgingDelay", String.format(Locale.ROOT, "%.3fs", hedgeDelay.toMillis() / 1000.0),
