@@ -57,12 +57,12 @@ public record PhaseResult(Phase phase, long startNanos, Snapshot delta, Map<Stri
   }
 
   /**
-   * Extra attempts the client made: requests the service received, minus calls that reached it,
-   * minus the change in calls in flight (the service counts a request when it arrives, the
-   * client a call when it ends). An estimate, never negative.
+   * Retries the client made: requests the service received, minus calls that reached it, minus
+   * the hedges sent, minus the change in calls in flight (the service counts a request when it
+   * arrives, the client a call when it ends). An estimate, never negative.
    */
   public long retries(String client) {
     ClientCounts c = client(client);
-    return Math.max(0, delta.downstreamRequests(client) - c.attempted() - c.inFlight());
+    return Math.max(0, delta.downstreamRequests(client) - c.attempted() - c.hedges() - c.inFlight());
   }
 }

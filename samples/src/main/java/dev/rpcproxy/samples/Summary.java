@@ -42,7 +42,8 @@ final class Summary {
     out.printf(ROW, "client", "calls", "ok", "4xx", "fail", "tmo", "rej", "open", "cxl", "fallbk", "retries", "p99",
         "breaker");
     out.println("  (4xx: caller's errors; tmo: deadline; rej: bulkhead full; open: breaker open, no request sent;");
-    out.println("   cxl: cancelled; retries: extra attempts the service saw, estimated; breaker: C closed, O open, H half-open)");
+    out.println("   cxl: cancelled; retries: extra attempts the service saw, hedges not included, estimated;");
+    out.println("   breaker: C closed, O open, H half-open)");
     for (PhaseResult r : results) {
       out.println();
       out.printf(Locale.ROOT, "%s (%s): %s%n", r.phase().label(), Format.seconds(r.delta().nanos() / 1e9),
@@ -85,10 +86,17 @@ final class Summary {
         addBreakerIfChanged(parts, r);
       }
       case SLOW -> {
+        if (rest.hedges() > 0) {
+          parts.add("hedging: restaurants p99 " + Format.millis(rest.p99Millis()) + " with 1 request in 5 taking 1 s: "
+              + n(rest.hedges()) + " hedges sent (" + Format.percent(rest.hedges(), rest.attempts("first"))
+              + " extra requests; " + FtgoClients.hedgeRule() + ") answered for the slow ones, whose copies were"
+              + " cancelled");
+        }
         if (rest.calls("timeout") > 0) {
           parts.add("deadline: " + n(rest.calls("timeout")) + " restaurant calls stopped at "
               + FtgoClients.RESTAURANTS_TIMEOUT.toMillis() + " ms instead of waiting 1 s, "
-              + n(rest.fallbacks()) + " answered from the cache (p99 " + Format.millis(rest.p99Millis()) + ")");
+              + n(rest.fallbacks()) + " answered from the cache"
+              + (rest.hedges() > 0 ? "" : " (p99 " + Format.millis(rest.p99Millis()) + ")"));
         }
         long retries = r.retries(CONSUMERS);
         if (retries > 0) {
@@ -171,7 +179,8 @@ final class Summary {
 
   /** One line per policy, summed over the phases. */
   static List<String> policyEffects(List<PhaseResult> results) {
-    long timeouts = 0, retries = 0, open = 0, rejected = 0, fallbacks = 0, clientErrors = 0, opened = 0, closed = 0;
+    long timeouts = 0, retries = 0, hedges = 0, firstAttempts = 0, open = 0, rejected = 0, fallbacks = 0;
+    long clientErrors = 0, opened = 0, closed = 0;
     for (PhaseResult r : results) {
       for (String client : FtgoClients.NAMES) {
         ClientCounts c = r.client(client);
@@ -182,6 +191,10 @@ final class Summary {
         fallbacks += c.fallbacks();
         clientErrors += c.calls("client_error");
         opened += r.changesTo(client, "OPEN");
+        if (client.equals(RESTAURANTS)) {
+          hedges += c.hedges();
+          firstAttempts += c.attempts("first");
+        }
         closed += r.transitions().stream()
             .filter(t -> t.client().equals(client) && t.to().equals("CLOSED")).count();
       }
@@ -190,6 +203,9 @@ final class Summary {
         "deadline: " + n(timeouts) + " calls stopped at their deadline instead of waiting for a slow answer",
         "retries: " + n(retries) + " extra attempts, only for idempotent calls (GET, NO_SIDE_EFFECTS) and within"
             + " the retry budget; CreateTicket was never retried",
+        "hedging: " + n(hedges) + " hedges sent (" + Format.percent(hedges, firstAttempts) + " extra restaurant"
+            + " requests): copies of GETs slower than their recent p" + FtgoClients.RESTAURANTS_HEDGE_PERCENTILE
+            + ", or sent at once after a 503, within the retry budget; the first answer won, the other copies were cancelled",
         "circuit breaker: opened " + n(opened) + "x, closed again " + n(closed) + "x; " + n(open)
             + " calls failed fast instead of hitting a service that was down",
         "concurrency limit: " + n(rejected) + " calls rejected at once over the limit (restaurants: adaptive,"

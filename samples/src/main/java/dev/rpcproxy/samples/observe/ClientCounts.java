@@ -5,13 +5,34 @@ import java.util.TreeMap;
 
 /**
  * What one rpc-proxy client's meters counted (since start, or between two snapshots): calls by
- * outcome, fallbacks served, the latency histogram, and the calls in flight (at the snapshot, or
- * its change between two). Immutable.
+ * outcome, attempts sent by kind ({@code first}, {@code retry}, {@code hedge}), fallbacks served,
+ * the latency histogram, and the calls in flight (at the snapshot, or its change between two).
+ * Immutable.
  */
-public record ClientCounts(Map<String, Long> calls, double fallbacks, Histogram latency, long inFlight) {
+public record ClientCounts(Map<String, Long> calls, Map<String, Long> attempts, double fallbacks, Histogram latency,
+    long inFlight) {
+  static final String ATTEMPT_FIRST = "first";
+  static final String ATTEMPT_HEDGE = "hedge";
 
   public ClientCounts {
     calls = Map.copyOf(calls);
+    attempts = Map.copyOf(attempts);
+  }
+
+  /** Attempts of {@code kind} ({@code first}, {@code retry}, {@code hedge}) really sent. */
+  public long attempts(String kind) {
+    return attempts.getOrDefault(kind, 0L);
+  }
+
+  /** Hedges sent: copies of a slow call's request. */
+  public long hedges() {
+    return attempts(ATTEMPT_HEDGE);
+  }
+
+  /** Hedges as a share of the calls' first attempts, in %; NaN without calls sent. */
+  public double hedgeLoadPercent() {
+    long first = attempts(ATTEMPT_FIRST);
+    return first == 0 ? Double.NaN : 100.0 * hedges() / first;
   }
 
   /** Calls that ended with {@code outcome} ({@code success}, {@code timeout}, ...). */
@@ -37,7 +58,9 @@ public record ClientCounts(Map<String, Long> calls, double fallbacks, Histogram 
   ClientCounts minus(ClientCounts earlier) {
     Map<String, Long> diff = new TreeMap<>();
     calls.forEach((outcome, n) -> diff.put(outcome, n - earlier.calls(outcome)));
-    return new ClientCounts(diff, fallbacks - earlier.fallbacks, latency.minus(earlier.latency),
+    Map<String, Long> attemptDiff = new TreeMap<>();
+    attempts.forEach((kind, n) -> attemptDiff.put(kind, n - earlier.attempts(kind)));
+    return new ClientCounts(diff, attemptDiff, fallbacks - earlier.fallbacks, latency.minus(earlier.latency),
         inFlight - earlier.inFlight);
   }
 }

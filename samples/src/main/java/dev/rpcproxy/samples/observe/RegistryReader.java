@@ -16,13 +16,15 @@ import java.util.Optional;
 /**
  * Reads the demo's figures from the meter registry, by the names rpc-proxy documents:
  * {@code rpc.client.calls{client,method,outcome}}, {@code rpc.client.fallbacks{client,method}},
- * {@code rpc.client.concurrency.limit{client}} and {@code rpc.client.concurrency.in.flight{client}},
- * and Resilience4j's {@code resilience4j.circuitbreaker.state{name,state}} (a client's breaker is
- * named after it).
+ * {@code rpc.client.concurrency.limit{client}}, {@code rpc.client.concurrency.in.flight{client}},
+ * {@code rpc.client.attempts{client,method,kind}}, and Resilience4j's
+ * {@code resilience4j.circuitbreaker.state{name,state}} (a client's breaker is named after it).
  */
 public final class RegistryReader {
   static final String CALLS = "rpc.client.calls";
   static final String FALLBACKS = "rpc.client.fallbacks";
+  static final String ATTEMPTS = "rpc.client.attempts";
+  static final List<String> ATTEMPT_KINDS = List.of("first", "retry", "hedge");
   static final String BREAKER_STATE = "resilience4j.circuitbreaker.state";
   static final String LIMIT = "rpc.client.concurrency.limit";
   static final String IN_FLIGHT = "rpc.client.concurrency.in.flight";
@@ -68,9 +70,14 @@ public final class RegistryReader {
       calls.put(outcome, registry.find(CALLS).tag("client", client).tag("outcome", outcome).timers().stream()
           .mapToLong(Timer::count).sum());
     }
+    Map<String, Long> attempts = new LinkedHashMap<>();
+    for (String kind : ATTEMPT_KINDS) {
+      attempts.put(kind, (long) registry.find(ATTEMPTS).tag("client", client).tag("kind", kind).counters().stream()
+          .mapToDouble(Counter::count).sum());
+    }
     double fallbacks = registry.find(FALLBACKS).tag("client", client).counters().stream()
         .mapToDouble(Counter::count).sum();
-    return new ClientCounts(calls, fallbacks, Histogram.of(registry.find(CALLS).tag("client", client).timers()),
+    return new ClientCounts(calls, attempts, fallbacks, Histogram.of(registry.find(CALLS).tag("client", client).timers()),
         Math.max(0, inFlight(client)));
   }
 

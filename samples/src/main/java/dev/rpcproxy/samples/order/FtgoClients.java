@@ -2,6 +2,7 @@ package dev.rpcproxy.samples.order;
 
 import dev.rpcproxy.ConcurrencyLimit;
 import dev.rpcproxy.Fallbacks;
+import dev.rpcproxy.HedgePolicy;
 import dev.rpcproxy.Policy;
 import dev.rpcproxy.RetryPolicy;
 import dev.rpcproxy.RpcProxy;
@@ -25,8 +26,10 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li><b>restaurants</b> (REST): a 300 ms deadline, an adaptive limit on calls in flight
  *       (from 8, found from the service's latency; at most 64), a breaker, one retry for the
- *       idempotent GET, and {@link Fallbacks#cached()}: when the service fails, the last menu it
- *       sent for that restaurant is served.
+ *       idempotent GET, hedges (a copy of a GET that has not answered within the method's recent
+ *       p95 latency, kept within 20 to 100 ms; up to 4 copies, the first answer wins), and
+ *       {@link Fallbacks#cached()}: when the service fails, the last menu it sent for that
+ *       restaurant is served.
  *   <li><b>consumers</b> (gRPC, {@code ValidateConsumer} declared {@code NO_SIDE_EFFECTS}):
  *       200 ms, 16 in flight, a breaker, up to 3 attempts within the retry budget. No fallback:
  *       an order must not go through unvalidated.
@@ -47,6 +50,15 @@ public final class FtgoClients implements AutoCloseable {
       ConcurrencyLimit.adaptiveBuilder().initialLimit(8).maxLimit(64).build();
   /** The fixed bulkhead the restaurants client had before its adaptive limit, for comparison. */
   public static final int RESTAURANTS_FIXED_BEFORE = 8;
+  /**
+   * A restaurant GET not answered within the recent p95 latency of successful attempts, kept
+   * within these bounds, gets a copy (healthy answers take 3 to 9 ms; a loaded machine adds more).
+   */
+  public static final int RESTAURANTS_HEDGE_PERCENTILE = 95;
+  public static final Duration RESTAURANTS_HEDGE_MIN_DELAY = Duration.ofMillis(20);
+  public static final Duration RESTAURANTS_HEDGE_MAX_DELAY = Duration.ofMillis(100);
+  /** Copies of one restaurant GET in all, the first included. */
+  public static final int RESTAURANTS_HEDGE_ATTEMPTS = 4;
   public static final Duration CONSUMERS_TIMEOUT = Duration.ofMillis(200);
   public static final Duration KITCHEN_TIMEOUT = Duration.ofMillis(500);
   public static final int GRPC_BULKHEAD = 16;
@@ -93,6 +105,10 @@ public final class FtgoClients implements AutoCloseable {
             .concurrencyLimit(RESTAURANTS_LIMIT)
             .circuitBreaker(breaker(openWait))
             .retry(RetryPolicy.builder().maxAttempts(2).backoff(Duration.ofMillis(20), Duration.ofMillis(100)).build())
+            .hedge(HedgePolicy.builder()
+                .maxAttempts(RESTAURANTS_HEDGE_ATTEMPTS)
+                .delayAtPercentile(RESTAURANTS_HEDGE_PERCENTILE, RESTAURANTS_HEDGE_MIN_DELAY, RESTAURANTS_HEDGE_MAX_DELAY)
+                .build())
             .build())
         .fallback(Fallbacks.cached())
         .meterRegistry(registry)
@@ -164,13 +180,19 @@ public final class FtgoClients implements AutoCloseable {
     String breaker = "breaker " + BREAKER_FAILURE_RATE + "% of " + BREAKER_WINDOW + " calls, open "
         + millis(openWait) + ", " + BREAKER_PROBES + " probes";
     return List.of(
-        String.format("%-12s REST  timeout %s, adaptive limit (from %d, at most %d), %s, 2 attempts (GET),"
+        String.format("%-12s REST  timeout %s, adaptive limit (from %d, at most %d), %s, 2 attempts (GET), %s,"
             + " cached fallback", RESTAURANTS, millis(RESTAURANTS_TIMEOUT), RESTAURANTS_LIMIT.initialLimit(),
-            RESTAURANTS_LIMIT.maxLimit(), breaker),
+            RESTAURANTS_LIMIT.maxLimit(), breaker, hedgeRule()),
         String.format("%-12s gRPC  timeout %s, bulkhead %d, %s, 3 attempts (NO_SIDE_EFFECTS), no fallback",
             CONSUMERS, millis(CONSUMERS_TIMEOUT), GRPC_BULKHEAD, breaker),
         String.format("%-12s gRPC  timeout %s, bulkhead %d, %s, no retries (CreateTicket is not idempotent)",
             KITCHEN, millis(KITCHEN_TIMEOUT), GRPC_BULKHEAD, breaker));
+  }
+
+  /** The restaurants' hedge in a few words, e.g. {@code hedge after p95 (20-100 ms), 3 copies at most}. */
+  public static String hedgeRule() {
+    return "hedge after p" + RESTAURANTS_HEDGE_PERCENTILE + " (" + RESTAURANTS_HEDGE_MIN_DELAY.toMillis() + "-"
+        + RESTAURANTS_HEDGE_MAX_DELAY.toMillis() + " ms), " + RESTAURANTS_HEDGE_ATTEMPTS + " copies at most";
   }
 
   private static String millis(Duration d) {
