@@ -40,7 +40,8 @@ final class ClientResources {
     CircuitBreaker breaker = breakers.circuitBreaker(name, config);
     if (time != TimeSource.system()) {
       // Resilience4j reads open-state waits and time windows from this clock: tests run them instantly.
-      breaker = new CircuitBreakerStateMachine(name, config, time.clock());
+      // (Since Resilience4j 2.3 the clock is part of the config, no longer a constructor argument.)
+      breaker = new CircuitBreakerStateMachine(name, CircuitBreakerConfig.from(config).clock(time.clock()).build());
       breakers.replace(name, breaker);
     }
     return breaker;
