@@ -117,6 +117,7 @@ class UserProjectTest {
     }
     String forbidden = System.getProperty("forbidden.jar.prefixes", "");
     String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    assertTrue(classPath.contains("rpc-proxy-api"), "the test class path is at hand: " + classPath);
     for (String prefix : forbidden.split(",")) {
       if (!prefix.isBlank()) {
         for (String entry : classPath.split(File.pathSeparator)) {
