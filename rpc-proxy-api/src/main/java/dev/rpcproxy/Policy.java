@@ -45,19 +45,25 @@ public final class Policy {
       .build();
 
   private final Duration timeout;
-  private final Integer maxConcurrentCalls;
   private final Duration maxWaitForPermit;
   private final CircuitBreakerConfig circuitBreaker;
   private final RetryPolicy retry;
   private final Boolean circuitBreakerPerMethod;
+  private final Duration attemptTimeout;
+  private final HedgePolicy hedge;
+  private final ConcurrencyLimit concurrencyLimit;
+  private final RateLimit rateLimit;
 
   private Policy(Builder b) {
     this.timeout = b.timeout;
-    this.maxConcurrentCalls = b.maxConcurrentCalls;
     this.maxWaitForPermit = b.maxWaitForPermit;
     this.circuitBreaker = b.circuitBreaker;
     this.retry = b.retry;
     this.circuitBreakerPerMethod = b.circuitBreakerPerMethod;
+    this.attemptTimeout = b.attemptTimeout;
+    this.hedge = b.hedge;
+    this.concurrencyLimit = b.concurrencyLimit;
+    this.rateLimit = b.rateLimit;
   }
 
   /** A builder with nothing set: everything is inherited. */
@@ -79,12 +85,15 @@ public final class Policy {
     Objects.requireNonNull(parent, "parent");
     Builder b = new Builder();
     b.timeout = timeout != null ? timeout : parent.timeout;
-    b.maxConcurrentCalls = maxConcurrentCalls != null ? maxConcurrentCalls : parent.maxConcurrentCalls;
+    b.concurrencyLimit = concurrencyLimit != null ? concurrencyLimit : parent.concurrencyLimit;
     b.maxWaitForPermit = maxWaitForPermit != null ? maxWaitForPermit : parent.maxWaitForPermit;
     b.circuitBreaker = circuitBreaker != null ? circuitBreaker : parent.circuitBreaker;
     b.retry = retry != null ? retry : parent.retry;
     b.circuitBreakerPerMethod =
         circuitBreakerPerMethod != null ? circuitBreakerPerMethod : parent.circuitBreakerPerMethod;
+    b.attemptTimeout = attemptTimeout != null ? attemptTimeout : parent.attemptTimeout;
+    b.hedge = hedge != null ? hedge : parent.hedge;
+    b.rateLimit = rateLimit != null ? rateLimit : parent.rateLimit;
     return new Policy(b);
   }
 
@@ -93,9 +102,31 @@ public final class Policy {
     return Optional.ofNullable(timeout);
   }
 
-  /** The bulkhead bound on outstanding calls; empty if inherited. */
+  /** The fixed bound on outstanding calls; empty if inherited or adaptive. */
   public Optional<Integer> maxConcurrentCalls() {
-    return Optional.ofNullable(maxConcurrentCalls);
+    return concurrencyLimit != null && concurrencyLimit.kind() == ConcurrencyLimit.Kind.FIXED
+        ? Optional.of(concurrencyLimit.maxLimit())
+        : Optional.empty();
+  }
+
+  /** The limit on outstanding calls, fixed or adaptive; empty if inherited. */
+  public Optional<ConcurrencyLimit> concurrencyLimit() {
+    return Optional.ofNullable(concurrencyLimit);
+  }
+
+  /** The timeout of each attempt; empty if unset (attempts end with the call's deadline). */
+  public Optional<Duration> attemptTimeout() {
+    return Optional.ofNullable(attemptTimeout);
+  }
+
+  /** Hedged attempts; empty if unset (no hedging). */
+  public Optional<HedgePolicy> hedge() {
+    return Optional.ofNullable(hedge);
+  }
+
+  /** The client-side rate limit; empty if unset (no limit). */
+  public Optional<RateLimit> rateLimit() {
+    return Optional.ofNullable(rateLimit);
   }
 
   /** How long a blocking call waits for a bulkhead permit; empty if inherited. */
@@ -120,19 +151,51 @@ public final class Policy {
 
   @Override
   public String toString() {
-    return "Policy[timeout=" + timeout + ", maxConcurrentCalls=" + maxConcurrentCalls
+    return "Policy[timeout=" + timeout + ", concurrencyLimit=" + concurrencyLimit
         + ", maxWaitForPermit=" + maxWaitForPermit + ", circuitBreaker=" + (circuitBreaker != null)
-        + ", retry=" + retry + ", circuitBreakerPerMethod=" + circuitBreakerPerMethod + "]";
+        + ", retry=" + retry + ", circuitBreakerPerMethod=" + circuitBreakerPerMethod
+        + ", attemptTimeout=" + attemptTimeout + ", hedge=" + hedge + ", rateLimit=" + rateLimit + "]";
+  }
+
+  /**
+   * A client-side rate limit: {@code permits} calls per {@code period}, with an optional wait.
+   *
+   * @param permits calls allowed per period
+   * @param period the refresh period
+   * @param maxWait how long a call may wait for a permit (never past its deadline); zero rejects at once
+   */
+  public record RateLimit(int permits, Duration period, Duration maxWait) {
+    /** Validates the settings. */
+    public RateLimit {
+      Objects.requireNonNull(period, "period");
+      Objects.requireNonNull(maxWait, "maxWait");
+      if (permits < 1) {
+        throw new IllegalArgumentException("rateLimit permits must be at least 1, was " + permits);
+      }
+      if (period.isNegative() || period.isZero()) {
+        throw new IllegalArgumentException("rateLimit period must be positive, was " + period);
+      }
+      if (maxWait.isNegative()) {
+        throw new IllegalArgumentException("rateLimit maxWait must not be negative, was " + maxWait);
+      }
+    }
+
+    static RateLimit of(int permits, Duration period, Duration maxWait) {
+      return new RateLimit(permits, period, maxWait);
+    }
   }
 
   /** Builds a {@link Policy}; every setter validates its argument at once. */
   public static final class Builder {
     private Duration timeout;
-    private Integer maxConcurrentCalls;
+    private ConcurrencyLimit concurrencyLimit;
     private Duration maxWaitForPermit;
     private CircuitBreakerConfig circuitBreaker;
     private RetryPolicy retry;
     private Boolean circuitBreakerPerMethod;
+    private Duration attemptTimeout;
+    private HedgePolicy hedge;
+    private RateLimit rateLimit;
 
     private Builder() {}
 
@@ -151,15 +214,67 @@ public final class Policy {
     }
 
     /**
-     * The bulkhead: at most this many calls outstanding (sync and async alike). Default 64.
+     * The bulkhead: at most this many calls outstanding (sync and async alike). Default 64. The
+     * same as {@code concurrencyLimit(ConcurrencyLimit.fixed(maxConcurrentCalls))}.
      *
      * @throws IllegalArgumentException if less than 1
      */
     public Builder maxConcurrentCalls(int maxConcurrentCalls) {
-      if (maxConcurrentCalls < 1) {
-        throw new IllegalArgumentException("maxConcurrentCalls must be at least 1, was " + maxConcurrentCalls);
+      this.concurrencyLimit = ConcurrencyLimit.fixed(maxConcurrentCalls);
+      return this;
+    }
+
+    /** The limit on outstanding calls, fixed or {@link ConcurrencyLimit#adaptive()}. Default fixed 64. */
+    public Builder concurrencyLimit(ConcurrencyLimit limit) {
+      this.concurrencyLimit = Objects.requireNonNull(limit, "concurrencyLimit");
+      return this;
+    }
+
+    /**
+     * The timeout of each attempt: an attempt ends at the earlier of this and the call's deadline.
+     * An attempt cut by it is a retryable timeout, so with a {@link RetryPolicy} the next attempt
+     * starts. Default: none (each attempt may use all the time the call has left).
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder attemptTimeout(Duration attemptTimeout) {
+      Objects.requireNonNull(attemptTimeout, "attemptTimeout");
+      if (attemptTimeout.isNegative() || attemptTimeout.isZero()) {
+        throw new IllegalArgumentException("attemptTimeout must be positive, was " + attemptTimeout);
       }
-      this.maxConcurrentCalls = maxConcurrentCalls;
+      this.attemptTimeout = attemptTimeout;
+      return this;
+    }
+
+    /**
+     * Hedged attempts for idempotent methods. A method override's hedge on a non-idempotent method
+     * fails {@code build()}; a client-wide hedge skips non-idempotent methods. Default: none.
+     */
+    public Builder hedge(HedgePolicy hedge) {
+      this.hedge = Objects.requireNonNull(hedge, "hedge");
+      return this;
+    }
+
+    /**
+     * A client-side rate limit: at most {@code permits} calls start per {@code period}; calls beyond
+     * it are rejected at once with {@link RateLimitedException} (outcome {@code rate_limited}).
+     *
+     * @throws IllegalArgumentException if {@code permits < 1} or {@code period} is not positive
+     */
+    public Builder rateLimit(int permits, Duration period) {
+      this.rateLimit = RateLimit.of(permits, period, Duration.ZERO);
+      return this;
+    }
+
+    /**
+     * A client-side rate limit whose calls may wait up to {@code maxWait} (and never past their
+     * deadline) for a permit before {@link RateLimitedException}.
+     *
+     * @throws IllegalArgumentException if {@code permits < 1}, {@code period} is not positive or
+     *     {@code maxWait} is negative
+     */
+    public Builder rateLimit(int permits, Duration period, Duration maxWait) {
+      this.rateLimit = RateLimit.of(permits, period, maxWait);
       return this;
     }
 

@@ -4,6 +4,7 @@ import dev.rpcproxy.internal.ClientAssembly;
 import dev.rpcproxy.internal.ProxyHandler;
 import dev.rpcproxy.spi.Transport;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.lang.reflect.Proxy;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -72,6 +73,7 @@ public final class RpcProxy {
     private Fallback fallback;
     private final Map<String, Fallback> methodFallbacks = new LinkedHashMap<>();
     private MeterRegistry meterRegistry;
+    private ObservationRegistry observationRegistry;
     private FailureClassifier classifier = FailureClassifier.standard();
     private TimeSource timeSource = TimeSource.system();
 
@@ -128,6 +130,17 @@ public final class RpcProxy {
       return this;
     }
 
+    /**
+     * Where to report one {@code rpc.client.call} Observation per call (low-cardinality keys
+     * {@code client}, {@code method}, {@code outcome}) and one per attempt; the transports carry
+     * the trace context in HTTP headers and gRPC metadata. Default: none, and then nothing is
+     * allocated per call for observations.
+     */
+    public Builder<T> observationRegistry(ObservationRegistry registry) {
+      this.observationRegistry = Objects.requireNonNull(registry, "observationRegistry");
+      return this;
+    }
+
     /** What counts as the caller's error and what may be retried; default {@link FailureClassifier#standard()}. */
     public Builder<T> classifier(FailureClassifier classifier) {
       this.classifier = Objects.requireNonNull(classifier, "classifier");
@@ -153,7 +166,7 @@ public final class RpcProxy {
       }
       String client = name != null ? name : api.getSimpleName();
       ProxyHandler handler = ClientAssembly.assemble(api, client, transport, policy, methodPolicies,
-          fallback, methodFallbacks, meterRegistry, classifier, timeSource);
+          fallback, methodFallbacks, meterRegistry, observationRegistry, classifier, timeSource);
       return api.cast(Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api}, handler));
     }
   }

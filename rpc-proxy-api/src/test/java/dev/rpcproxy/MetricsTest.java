@@ -112,8 +112,13 @@ class MetricsTest {
     Set<String> outcomes = registry.find("rpc.client.calls").timers().stream()
         .map(t -> t.getId().getTag("outcome")).collect(Collectors.toSet());
     assertThat(outcomes).containsExactlyInAnyOrder(
-        "success", "client_error", "failure", "timeout", "bulkhead_full", "circuit_open", "cancelled");
+        "success", "client_error", "failure", "timeout", "bulkhead_full", "circuit_open", "rate_limited",
+        "cancelled");
     assertThat(registry.getMeters()).extracting(Meter::getId).extracting(id -> id.getName())
-        .contains("rpc.client.calls", "rpc.client.fallbacks");
+        .contains("rpc.client.calls", "rpc.client.fallbacks", "rpc.client.attempts");
+    Set<String> kinds = registry.find("rpc.client.attempts").counters().stream()
+        .map(c -> c.getId().getTag("kind")).collect(Collectors.toSet());
+    assertThat(kinds).containsExactlyInAnyOrder("first", "retry", "hedge");
+    assertThat(registry.get("rpc.client.attempts").tags("kind", "first").counter().count()).isEqualTo(1.0);
   }
 }

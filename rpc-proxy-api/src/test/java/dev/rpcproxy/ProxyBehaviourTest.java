@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rpcproxy.spi.BoundMethod;
-import dev.rpcproxy.spi.Deadline;
+import dev.rpcproxy.spi.AttemptContext;
 import dev.rpcproxy.spi.MethodContext;
 import dev.rpcproxy.spi.Transport;
 import dev.rpcproxy.testing.FakeTime;
@@ -34,21 +34,21 @@ class ProxyBehaviourTest {
     final List<String> bound = new ArrayList<>();
     final List<String> sent = new ArrayList<>();
     final List<CompletableFuture<Object>> pending = new ArrayList<>();
-    Deadline lastDeadline;
+    AttemptContext lastDeadline;
 
     @Override
     public BoundMethod bind(MethodContext method) {
       bound.add(method.method().getName() + (method.async() ? "(async " + method.valueType().getTypeName() + ")" : ""));
       return new BoundMethod() {
         @Override
-        public Object invoke(Object[] args, Deadline deadline) {
+        public Object invoke(Object[] args, AttemptContext deadline) {
           sent.add(method.method().getName());
           lastDeadline = deadline;
           return "r:" + args[0];
         }
 
         @Override
-        public CompletableFuture<?> invokeAsync(Object[] args, Deadline deadline) {
+        public CompletableFuture<?> invokeAsync(Object[] args, AttemptContext deadline) {
           sent.add(method.method().getName());
           lastDeadline = deadline;
           CompletableFuture<Object> f = new CompletableFuture<>();
@@ -80,7 +80,7 @@ class ProxyBehaviourTest {
     Api api = RpcProxy.builder(Api.class).transport(transport).timeSource(time)
         .policy(Policy.builder().timeout(Duration.ofMillis(300)).build()).build();
     api.get("x");
-    assertThat(transport.lastDeadline.timeout()).isEqualTo(Duration.ofMillis(300));
+    assertThat(transport.lastDeadline.callTimeout()).isEqualTo(Duration.ofMillis(300));
     assertThat(transport.lastDeadline.remainingNanos()).isEqualTo(Duration.ofMillis(300).toNanos());
   }
 

@@ -1,30 +1,40 @@
 package dev.rpcproxy.internal;
 
-import dev.rpcproxy.FailedCall;
 import dev.rpcproxy.FailureClassifier.Verdict;
-import dev.rpcproxy.spi.Deadline;
+import dev.rpcproxy.RpcTransportException;
+import dev.rpcproxy.spi.AttemptContext;
+import dev.rpcproxy.spi.AttemptKind;
+import io.micrometer.observation.Observation;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
- * One non-blocking call through the pipeline of {@link CallPipeline}, and the future the caller
- * holds. The caller's thread only starts the first attempt; later steps run on whichever thread
- * completes an attempt or fires a timer.
+ * The attempt engine: one call through the pipeline of {@link CallPipeline} with its attempts as
+ * objects, possibly several at once (hedges), and the future the caller holds. Async methods
+ * return it; hedged blocking methods wait for it ({@link #await}). The caller's thread starts the
+ * first attempt; later steps run on whichever thread completes an attempt or fires a timer.
+ *
+ * <p>One place decides which result the caller gets: {@link #attemptEnded}. The first success
+ * wins; a caller's error or a non-retryable failure ends the call; a retryable failure lets the
+ * other attempts go on (gRFC A6), sends the next hedge at once if one is left, or else retries
+ * after the backoff when none is in flight.
  *
  * <p>Invariants: the call ends exactly once ({@link #state} moves RUNNING to DONE by CAS, from
- * success, failure, deadline or {@link #cancel}); whoever ends it releases the bulkhead permit,
+ * success, failure, deadline or {@link #cancel}); whoever ends it cancels every attempt still in
+ * flight before it releases the permit (so the bulkhead keeps bounding what the service sees),
  * cancels the timers and records the outcome. Every attempt's breaker permission is settled
- * exactly once, in {@link #accept}, which each attempt future calls once; an attempt that ends
- * after the call did (cancelled at the deadline, or racing it) is settled by {@link #settleLate}.
+ * exactly once, when its future completes. The attempt list and counters are guarded by this
+ * object's monitor; transports are never called while holding it.
  */
-final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Object, Throwable>, Runnable {
+final class AsyncCall extends CompletableFuture<Object> implements Runnable {
   private static final int RUNNING = 0;
   private static final int DONE = 1;
   private static final VarHandle STATE;
@@ -40,41 +50,45 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
   private final MethodPlan plan;
   private final Object[] args;
   private final long start;
-  private final Deadline deadline;
+  private final long callDeadline;
+  private final Observation observation;
   private volatile int state;
   private volatile Outcome outcome;
-  private volatile CompletableFuture<?> current;
   private volatile Future<?> deadlineTask;
   private volatile Future<?> retryTask;
+  private volatile Future<?> hedgeTask;
   private boolean holdsPermit;
-  // Written before an attempt starts and read when it completes: ordered by the attempt future.
-  private int attempt;
-  private long attemptStart;
+  // Guarded by this.
+  private Attempt first;
+  private Attempt last;
+  private int started;
+  private int inFlight;
 
   AsyncCall(MethodPlan plan, Object[] args) {
     this.plan = plan;
     this.args = args;
     this.start = plan.time.nanoTime();
-    this.deadline = Deadline.of(plan.time, start, plan.timeoutNanos);
+    this.callDeadline = CallRules.callDeadline(plan, start);
+    this.observation = plan.observations == null ? null : Observations.startCall(plan);
   }
 
   AsyncCall start() {
     if (plan.guard.rejectsFast(start)) {
-      fail(CallPipeline.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
+      fail(CallRules.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
       return this;
     }
-    if (!plan.bulkhead.tryAcquirePermission()) {
-      fail(CallPipeline.bulkheadFull(plan), Outcome.BULKHEAD_FULL);
+    if (!CallRules.acquirePermit(plan)) {
+      fail(CallRules.bulkheadFull(plan), Outcome.BULKHEAD_FULL);
       return this;
     }
     holdsPermit = true;
-    if (plan.retry != null) {
-      plan.retry.onCall(start);
+    if (plan.budget != null) {
+      plan.budget.onCall(start);
     }
-    nextAttempt();
+    startAttempt(AttemptKind.FIRST, start);
     // Most attempts that complete at once need no deadline timer: arm it only if still running.
     if (state == RUNNING) {
-      Future<?> task = plan.time.schedule(this, deadline.remainingNanos());
+      Future<?> task = plan.time.schedule(this, callDeadline - plan.time.nanoTime());
       deadlineTask = task;
       if (state != RUNNING) {
         task.cancel(false); // ended meanwhile; end() may have missed this task
@@ -83,137 +97,256 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
     return this;
   }
 
+  /** Waits for the call on the caller's thread (hedged blocking methods). */
+  Object await() throws Throwable {
+    try {
+      return get();
+    } catch (ExecutionException e) {
+      throw e.getCause();
+    } catch (InterruptedException e) {
+      cancel(true);
+      Thread.currentThread().interrupt();
+      throw RpcTransportException.permanent(plan.client, plan.methodName, "interrupted while waiting for the call", e);
+    }
+  }
+
   /** The deadline timer. */
   @Override
   public void run() {
-    fail(CallPipeline.timeout(plan, null), Outcome.TIMEOUT);
+    fail(CallRules.timeout(plan, null), Outcome.TIMEOUT);
   }
 
-  private void nextAttempt() {
+  // ---- attempts --------------------------------------------------------------------------
+
+  /** Starts one attempt of {@code kind}, unless the call ended or the breaker refuses. */
+  private void startAttempt(AttemptKind kind, long now) {
     if (state != RUNNING) {
       return;
     }
-    if (deadline.isExpired()) {
-      fail(CallPipeline.timeout(plan, null), Outcome.TIMEOUT);
+    if (callDeadline - now <= 0) {
+      fail(CallRules.timeout(plan, null), Outcome.TIMEOUT);
       return;
     }
-    // The first attempt starts when the call does (only a permit check lies between).
-    long now = attempt == 0 ? start : plan.time.nanoTime();
-    if (!plan.guard.tryAcquire(now)) {
-      fail(CallPipeline.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
+    if (!CallRules.permitAttempt(plan, now)) {
+      if (kind == AttemptKind.HEDGE) {
+        return; // the attempts in flight go on
+      }
+      fail(CallRules.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
       return;
     }
-    attempt++;
-    attemptStart = now;
-    CompletableFuture<?> future = CallPipeline.startAttempt(plan, args, deadline);
-    current = future;
+    Attempt attempt;
+    synchronized (this) {
+      if (state != RUNNING) {
+        CallRules.afterCancel(plan);
+        return;
+      }
+      started++;
+      inFlight++;
+      AttemptContext previous = last == null ? null : last.context;
+      Observation attemptObservation = observation == null ? null
+          : Observations.startAttempt(plan, observation, kind, started);
+      Map<String, String> headers = attemptObservation == null ? Map.of() : Observations.headers(attemptObservation);
+      attempt = new Attempt(CallRules.attempt(plan, now, callDeadline, started, kind, previous, headers),
+          now, attemptObservation);
+      if (last == null) {
+        first = attempt;
+      } else {
+        last.next = attempt;
+      }
+      last = attempt;
+    }
+    CompletableFuture<?> future = startTransport(attempt.context);
+    attempt.future = future;
     if (state != RUNNING) {
+      attempt.cancelledByCall = true;
       future.cancel(true); // the call ended while this attempt was starting
     }
-    future.whenComplete(this);
+    future.whenComplete(attempt);
+    scheduleHedge(now);
   }
 
-  /** An attempt completed. */
-  @Override
-  public void accept(Object value, Throwable error) {
-    long now = plan.time.nanoTime();
-    long took = now - attemptStart;
-    Throwable failure = unwrap(error);
+  private CompletableFuture<?> startTransport(AttemptContext context) {
+    try {
+      CompletableFuture<?> future = plan.binding.invokeAsync(args, context);
+      return future != null ? future : CompletableFuture.failedFuture(CallRules.nullFuture(plan));
+    } catch (Throwable t) {
+      return CompletableFuture.failedFuture(t);
+    }
+  }
+
+  /** Arms the timer of the next hedge, if the plan allows one and the deadline leaves room for it. */
+  private void scheduleHedge(long now) {
+    HedgePlan hedge = plan.hedge;
+    if (hedge == null || state != RUNNING) {
+      return;
+    }
+    synchronized (this) {
+      if (started >= hedge.maxAttempts || inFlight == 0) {
+        return;
+      }
+    }
+    long delay = hedge.delayNanos(now);
+    if (callDeadline - now <= delay) {
+      return; // no hedge when the deadline leaves less than the delay
+    }
+    Future<?> previous = hedgeTask;
+    if (previous != null) {
+      previous.cancel(false);
+    }
+    Future<?> task = plan.time.schedule(this::hedgeNow, delay);
+    hedgeTask = task;
     if (state != RUNNING) {
-      settleLate(failure, took);
-      plan.guard.check(now);
-      return;
-    }
-    if (failure == null) {
-      plan.breaker.onSuccess(took, TimeUnit.NANOSECONDS);
-      plan.guard.check(now);
-      succeed(value);
-      return;
-    }
-    Verdict verdict = plan.classifier.classify(failure);
-    if (verdict == Verdict.CALLER_ERROR) {
-      plan.breaker.releasePermission();
-      fail(failure, Outcome.CLIENT_ERROR);
-      return;
-    }
-    plan.breaker.onError(took, TimeUnit.NANOSECONDS, failure);
-    plan.guard.check(now);
-    long delay = plan.retry == null
-        ? RetryPlan.NO_RETRY
-        : plan.retry.delayNanos(attempt, verdict, failure, deadline);
-    if (delay == RetryPlan.NO_RETRY) {
-      fail(failure, CallPipeline.outcomeOf(plan, failure));
-    } else if (delay == 0) {
-      nextAttempt();
-    } else {
-      retryTask = plan.time.schedule(this::nextAttempt, delay);
+      task.cancel(false);
     }
   }
 
-  private void settleLate(Throwable failure, long took) {
+  /** The hedge timer fired: send a hedge if the call still waits and the rules allow it. */
+  private void hedgeNow() {
+    if (state == RUNNING && mayHedge()) {
+      startAttempt(AttemptKind.HEDGE, plan.time.nanoTime());
+    }
+  }
+
+  /** No hedge while the breaker is not closed, the limit has no room, or the budget is spent. */
+  private boolean mayHedge() {
+    synchronized (this) {
+      if (started >= plan.hedge.maxAttempts) {
+        return false;
+      }
+    }
+    return plan.guard.isClosed() && CallRules.hasRoom(plan) && plan.hedge.tryHedge();
+  }
+
+  /** One attempt's future completed: the one place that decides what the caller gets. */
+  private void attemptEnded(Attempt attempt, Object value, Throwable error) {
+    long now = plan.time.nanoTime();
+    long took = now - attempt.startNanos;
+    Throwable failure = unwrap(error);
+    boolean othersInFlight;
+    synchronized (this) {
+      inFlight--;
+      othersInFlight = inFlight > 0;
+    }
+    if (attempt.observation != null) {
+      Observations.stopAttempt(attempt.observation, attempt.context, failure);
+    }
+    if (state != RUNNING || attempt.cancelledByCall) {
+      settleLate(attempt, failure, took, now);
+      return;
+    }
     if (failure == null) {
-      plan.breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+      CallRules.afterSuccess(plan, took, now);
+      succeed(value, attempt);
+      return;
+    }
+    Verdict verdict = CallRules.afterFailure(plan, failure, took, now);
+    if (verdict != Verdict.RETRYABLE_FAILURE) {
+      fail(failure, verdict == Verdict.CALLER_ERROR ? Outcome.CLIENT_ERROR : CallRules.outcomeOf(plan, failure));
+      return;
+    }
+    if (plan.hedge != null && mayHedge()) {
+      startAttempt(AttemptKind.HEDGE, now); // gRFC A6: a non-fatal failure sends the next hedge at once
+      return;
+    }
+    if (othersInFlight) {
+      return; // a hedge in flight may still answer
+    }
+    int attempts;
+    synchronized (this) {
+      attempts = started;
+    }
+    long delay = CallRules.retryDelay(plan, attempts, verdict, failure, callDeadline);
+    if (delay == CallRules.NO_RETRY) {
+      fail(failure, CallRules.outcomeOf(plan, failure));
+    } else if (delay == 0) {
+      startAttempt(AttemptKind.RETRY, now);
+    } else {
+      Future<?> task = plan.time.schedule(() -> startAttempt(AttemptKind.RETRY, plan.time.nanoTime()), delay);
+      retryTask = task;
+      if (state != RUNNING) {
+        task.cancel(false);
+      }
+    }
+  }
+
+  /**
+   * An attempt that ended after the call did, or that the call cancelled: a loser cancelled
+   * because another answered is not recorded; one cut by the call's deadline counts as a timeout.
+   */
+  private void settleLate(Attempt attempt, Throwable failure, long took, long now) {
+    if (failure == null) {
+      CallRules.afterSuccess(plan, took, now);
     } else if (failure instanceof CancellationException) {
       if (outcome == Outcome.TIMEOUT) {
-        plan.breaker.onError(took, TimeUnit.NANOSECONDS, CallPipeline.timeout(plan, failure));
+        CallRules.afterFailure(plan, CallRules.timeout(plan, failure), took, now);
       } else {
-        plan.breaker.releasePermission();
+        CallRules.afterCancel(plan);
       }
-    } else if (plan.classifier.classify(failure) == Verdict.CALLER_ERROR) {
-      plan.breaker.releasePermission();
     } else {
-      plan.breaker.onError(took, TimeUnit.NANOSECONDS, failure);
+      CallRules.afterFailure(plan, failure, took, now);
     }
   }
 
-  private boolean end(Outcome how) {
+  // ---- the end of the call ---------------------------------------------------------------
+
+  private boolean end(Outcome how, Attempt winner) {
     if (!STATE.compareAndSet(this, RUNNING, DONE)) {
       return false;
     }
     outcome = how;
-    Future<?> task = deadlineTask;
-    if (task != null) {
-      task.cancel(false);
+    cancelTimer(deadlineTask);
+    cancelTimer(retryTask);
+    cancelTimer(hedgeTask);
+    // Stop the remote work before the permit goes to another call, so that the bulkhead keeps
+    // bounding what the service sees. attemptEnded settles each cancelled attempt's breaker permit.
+    Attempt attempt;
+    synchronized (this) {
+      attempt = first;
     }
-    task = retryTask;
-    if (task != null) {
-      task.cancel(false);
-    }
-    if (how == Outcome.TIMEOUT || how == Outcome.CANCELLED) {
-      // Stop the remote work before the permit goes to another call, so that the bulkhead keeps
-      // bounding what the service sees. settleLate records the attempt on the breaker.
-      CompletableFuture<?> attemptInFlight = current;
-      if (attemptInFlight != null) {
-        attemptInFlight.cancel(true);
+    for (; attempt != null; attempt = attempt.next) {
+      CompletableFuture<?> future = attempt.future;
+      if (attempt != winner && future != null && !future.isDone()) {
+        attempt.cancelledByCall = true;
+        future.cancel(true);
       }
     }
     if (holdsPermit) {
-      plan.bulkhead.onComplete();
+      CallRules.releasePermit(plan);
     }
     plan.metrics.record(how, plan.time.nanoTime() - start);
     return true;
   }
 
-  private void succeed(Object value) {
-    if (end(Outcome.SUCCESS)) {
-      if (plan.fallback != null) {
-        plan.fallback.onSuccess(plan.client, plan.method, args, value);
+  private static void cancelTimer(Future<?> task) {
+    if (task != null) {
+      task.cancel(false);
+    }
+  }
+
+  private void succeed(Object value, Attempt winner) {
+    if (end(Outcome.SUCCESS, winner)) {
+      if (observation != null) {
+        Observations.stopCall(observation, Outcome.SUCCESS, null);
       }
+      CallRules.succeeded(plan, args, value);
       complete(value);
     }
   }
 
   private void fail(Throwable failure, Outcome how) {
-    if (!end(how)) {
+    if (!end(how, null)) {
       return;
     }
-    if (plan.fallback == null || how == Outcome.CLIENT_ERROR) {
+    if (observation != null) {
+      Observations.stopCall(observation, how, failure);
+    }
+    if (!CallRules.fallbackApplies(plan, how)) {
       completeExceptionally(failure);
       return;
     }
     Object answer;
     try {
-      answer = plan.fallback.apply(new FailedCall(plan.client, plan.method, args, failure));
+      answer = CallRules.fallbackAnswer(plan, args, failure);
     } catch (Throwable noAnswer) {
       completeExceptionally(noAnswer);
       return;
@@ -233,12 +366,12 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
     }
   }
 
-  /** Cancelling the caller's future cancels the attempt in flight and releases the permit. */
+  /** Cancelling the caller's future cancels the attempts in flight and releases the permit. */
   @Override
   public boolean cancel(boolean mayInterruptIfRunning) {
     boolean cancelled = super.cancel(mayInterruptIfRunning);
-    if (cancelled) {
-      end(Outcome.CANCELLED);
+    if (cancelled && end(Outcome.CANCELLED, null) && observation != null) {
+      Observations.stopCall(observation, Outcome.CANCELLED, null);
     }
     return cancelled;
   }
@@ -250,5 +383,26 @@ final class AsyncCall extends CompletableFuture<Object> implements BiConsumer<Ob
 
   private static Throwable unwrap(Throwable error) {
     return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+  }
+
+  /** One attempt: its context, when it started, its future, and whether the call cancelled it. */
+  private final class Attempt implements BiConsumer<Object, Throwable> {
+    final AttemptContext context;
+    final long startNanos;
+    final Observation observation;
+    volatile CompletableFuture<?> future;
+    volatile boolean cancelledByCall;
+    volatile Attempt next; // written under the call's monitor
+
+    Attempt(AttemptContext context, long startNanos, Observation observation) {
+      this.context = context;
+      this.startNanos = startNanos;
+      this.observation = observation;
+    }
+
+    @Override
+    public void accept(Object value, Throwable error) {
+      attemptEnded(this, value, error);
+    }
   }
 }

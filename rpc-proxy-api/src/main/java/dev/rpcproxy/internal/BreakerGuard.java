@@ -99,6 +99,11 @@ final class BreakerGuard {
     }
   }
 
+  /** {@code true} while the breaker is closed (hedges are sent only then). */
+  boolean isClosed() {
+    return breaker.getState() == CircuitBreaker.State.CLOSED;
+  }
+
   /** Attempts the breaker did not permit, since the client was built (monotonic). */
   long rejections() {
     return rejections.sum();

@@ -1,5 +1,6 @@
 package dev.rpcproxy.internal;
 
+import dev.rpcproxy.spi.AttemptKind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -8,19 +9,23 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The meters of one method, created at build time so the call path only records:
- * {@code rpc.client.calls{client,method,outcome}} and {@code rpc.client.fallbacks{client,method}}.
+ * {@code rpc.client.calls{client,method,outcome}}, {@code rpc.client.fallbacks{client,method}} and
+ * {@code rpc.client.attempts{client,method,kind}}.
  */
 final class CallMetrics {
   static final String CALLS = "rpc.client.calls";
   static final String FALLBACKS = "rpc.client.fallbacks";
-  static final CallMetrics NONE = new CallMetrics(null, null);
+  static final String ATTEMPTS = "rpc.client.attempts";
+  static final CallMetrics NONE = new CallMetrics(null, null, null);
 
   private final Timer[] timers;
   private final Counter fallbacks;
+  private final Counter[] attempts;
 
-  private CallMetrics(Timer[] timers, Counter fallbacks) {
+  private CallMetrics(Timer[] timers, Counter fallbacks, Counter[] attempts) {
     this.timers = timers;
     this.fallbacks = fallbacks;
+    this.attempts = attempts;
   }
 
   static CallMetrics create(MeterRegistry registry, String client, String method) {
@@ -42,12 +47,26 @@ final class CallMetrics {
         .description("Failed calls answered by a fallback")
         .tags("client", client, "method", method)
         .register(registry);
-    return new CallMetrics(timers, fallbacks);
+    AttemptKind[] kinds = AttemptKind.values();
+    Counter[] attempts = new Counter[kinds.length];
+    for (AttemptKind kind : kinds) {
+      attempts[kind.ordinal()] = Counter.builder(ATTEMPTS)
+          .description("Attempts sent to the service, by why they were sent")
+          .tags("client", client, "method", method, "kind", kind.tag())
+          .register(registry);
+    }
+    return new CallMetrics(timers, fallbacks, attempts);
   }
 
   void record(Outcome outcome, long nanos) {
     if (timers != null) {
       timers[outcome.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  void attemptSent(AttemptKind kind) {
+    if (attempts != null) {
+      attempts[kind.ordinal()].increment();
     }
   }
 

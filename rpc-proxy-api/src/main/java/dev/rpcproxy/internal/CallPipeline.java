@@ -1,35 +1,36 @@
 package dev.rpcproxy.internal;
 
-import dev.rpcproxy.BulkheadFullException;
 import dev.rpcproxy.CircuitOpenException;
-import dev.rpcproxy.FailedCall;
 import dev.rpcproxy.FailureClassifier.Verdict;
-import dev.rpcproxy.RpcTimeoutException;
-import dev.rpcproxy.RpcTransportException;
-import dev.rpcproxy.spi.Deadline;
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import dev.rpcproxy.spi.AttemptContext;
+import dev.rpcproxy.spi.AttemptKind;
+import java.util.Map;
 
 /**
  * The policy pipeline, in the order a call meets it:
  *
  * <ol>
- *   <li><b>metrics</b>: one {@code rpc.client.calls} sample per call, tagged with its outcome;
+ *   <li><b>metrics</b> and <b>observation</b>: one {@code rpc.client.calls} sample per call, tagged
+ *       with its outcome, and one {@code rpc.client.call} Observation when a registry is set;
  *   <li><b>fallback</b>: answers the call's failure, unless the caller was at fault;
- *   <li><b>deadline</b>: fixed when the call starts; covers permit wait, every attempt and backoff;
- *   <li><b>bulkhead</b>: one permit per call (not per attempt), released when the call ends (a
- *       breaker known to be open rejects the call before it takes a permit);
- *   <li><b>retry</b>: budgeted, backoff with jitter, only retryable failures of idempotent methods,
+ *   <li><b>deadline</b>: fixed when the call starts (capped by an inbound deadline, see
+ *       {@code dev.rpcproxy.Deadlines}); covers permit wait, every attempt and backoff;
+ *   <li><b>rate limit</b> and <b>bulkhead</b> (or concurrency limit): one permit per call (not per
+ *       attempt), released when the call ends; a breaker known to be open rejects first;
+ *   <li><b>retry</b> and <b>hedge</b>: more attempts of idempotent methods, on the retry budget,
  *       never past the deadline;
  *   <li><b>circuit breaker</b>: asked before each attempt; each attempt's result is recorded
- *       after <b>classification</b>, so the caller's errors never count against the service;
- *   <li><b>attempt</b>: the transport's {@code BoundMethod}, given the deadline.
+ *       after <b>classification</b>, so the caller's errors never count against the service and
+ *       cancelled attempts are not recorded at all;
+ *   <li><b>attempt</b>: the transport's {@code BoundMethod}, given an {@link AttemptContext}
+ *       whose deadline is the earlier of the call's and the attempt timeout.
  * </ol>
  *
  * <p>The bulkhead sits outside retry so that it bounds outstanding calls, and the breaker inside
- * so that a breaker opening mid-call stops the retries. Blocking calls run here on the caller's
- * thread; {@code CompletableFuture} calls run as an {@link AsyncCall}.
+ * so that a breaker opening mid-call stops the retries. Every decision lives in {@link CallRules}.
+ * A blocking call without hedging runs here, on the caller's thread, one attempt after another;
+ * every other call (async, or hedged: two attempts at once) runs in the attempt engine
+ * {@link AsyncCall}, and a blocking caller waits for it.
  */
 final class CallPipeline {
   private static final Object[] NO_ARGS = new Object[0];
@@ -38,14 +39,15 @@ final class CallPipeline {
 
   static Object invoke(MethodPlan plan, Object[] args) throws Throwable {
     Object[] arguments = args == null ? NO_ARGS : args;
-    if (plan.async) {
-      return new AsyncCall(plan, arguments).start();
+    if (plan.usesEngine) {
+      AsyncCall call = new AsyncCall(plan, arguments).start();
+      return plan.async ? call : call.await();
     }
     long start = plan.time.nanoTime();
     if (plan.guard.rejectsFast(start)) {
       // Kept in this small method, which inlines into the proxy: the throw can then be compiled
       // together with the caller's catch instead of unwinding frames. Needs no permit.
-      CircuitOpenException rejection = circuitOpen(plan);
+      CircuitOpenException rejection = CallRules.circuitOpen(plan);
       plan.metrics.record(Outcome.CIRCUIT_OPEN, plan.time.nanoTime() - start);
       if (plan.fallback == null) {
         throw rejection;
@@ -55,41 +57,40 @@ final class CallPipeline {
     return invokeBlocking(plan, arguments, start);
   }
 
+  /** One blocking call: attempts one after another on the caller's thread. */
   private static Object invokeBlocking(MethodPlan plan, Object[] args, long start) throws Throwable {
-    if (!plan.bulkhead.tryAcquirePermission()) {
-      return failed(plan, args, bulkheadFull(plan), start);
+    if (!CallRules.acquirePermit(plan)) {
+      return failed(plan, args, CallRules.bulkheadFull(plan), start);
     }
-    Deadline deadline = Deadline.of(plan.time, start, plan.timeoutNanos);
+    long callDeadline = CallRules.callDeadline(plan, start);
     Object result;
     long end;
     try {
-      if (plan.retry != null) {
-        plan.retry.onCall(start);
+      if (plan.budget != null) {
+        plan.budget.onCall(start);
       }
       // A permit wait may have used up the deadline; without one, no time has passed since start.
       long attemptStart = plan.waitsForPermit ? plan.time.nanoTime() : start;
-      for (int attempt = 1; ; attempt++) {
-        if ((attempt > 1 || plan.waitsForPermit) && deadline.isExpired()) {
-          throw timeout(plan, null);
+      AttemptContext attempt = null;
+      for (int number = 1; ; number++) {
+        if ((number > 1 || plan.waitsForPermit) && callDeadline - plan.time.nanoTime() <= 0) {
+          throw CallRules.timeout(plan, null);
         }
-        if (!plan.guard.tryAcquire(attemptStart)) {
-          throw circuitOpen(plan);
+        if (!CallRules.permitAttempt(plan, attemptStart)) {
+          throw CallRules.circuitOpen(plan);
         }
+        attempt = CallRules.attempt(plan, attemptStart, callDeadline, number,
+            number == 1 ? AttemptKind.FIRST : AttemptKind.RETRY, attempt, Map.of());
         try {
-          result = plan.binding.invoke(args, deadline);
+          result = plan.binding.invoke(args, attempt);
         } catch (Throwable t) {
           long failedAt = plan.time.nanoTime();
-          Verdict verdict = plan.classifier.classify(t);
+          Verdict verdict = CallRules.afterFailure(plan, t, failedAt - attemptStart, failedAt);
           if (verdict == Verdict.CALLER_ERROR) {
-            plan.breaker.releasePermission();
             throw t;
           }
-          plan.breaker.onError(failedAt - attemptStart, TimeUnit.NANOSECONDS, t);
-          plan.guard.check(failedAt);
-          long delay = plan.retry == null
-              ? RetryPlan.NO_RETRY
-              : plan.retry.delayNanos(attempt, verdict, t, deadline);
-          if (delay == RetryPlan.NO_RETRY) {
+          long delay = CallRules.retryDelay(plan, number, verdict, t, callDeadline);
+          if (delay == CallRules.NO_RETRY) {
             throw t;
           }
           sleep(plan, delay, t);
@@ -97,19 +98,16 @@ final class CallPipeline {
           continue;
         }
         end = plan.time.nanoTime();
-        plan.breaker.onSuccess(end - attemptStart, TimeUnit.NANOSECONDS);
-        plan.guard.check(end);
+        CallRules.afterSuccess(plan, end - attemptStart, end);
         break;
       }
     } catch (Throwable t) {
-      plan.bulkhead.onComplete();
+      CallRules.releasePermit(plan);
       return failed(plan, args, t, start);
     }
-    plan.bulkhead.onComplete();
+    CallRules.releasePermit(plan);
     plan.metrics.record(Outcome.SUCCESS, end - start);
-    if (plan.fallback != null) {
-      plan.fallback.onSuccess(plan.client, plan.method, args, result);
-    }
+    CallRules.succeeded(plan, args, result);
     return result;
   }
 
@@ -129,7 +127,7 @@ final class CallPipeline {
 
   /** Records a blocking call's failure and applies the fallback, or rethrows. */
   private static Object failed(MethodPlan plan, Object[] args, Throwable failure, long start) throws Throwable {
-    Outcome outcome = outcomeOf(plan, failure);
+    Outcome outcome = CallRules.outcomeOf(plan, failure);
     plan.metrics.record(outcome, plan.time.nanoTime() - start);
     return fallback(plan, args, failure, outcome);
   }
@@ -137,50 +135,11 @@ final class CallPipeline {
   /** Applies the fallback to a blocking call's failure, or rethrows it. */
   private static Object fallback(MethodPlan plan, Object[] args, Throwable failure, Outcome outcome)
       throws Throwable {
-    if (plan.fallback == null || outcome == Outcome.CLIENT_ERROR) {
+    if (!CallRules.fallbackApplies(plan, outcome)) {
       throw failure;
     }
-    Object answer = plan.fallback.apply(new FailedCall(plan.client, plan.method, args, failure));
+    Object answer = CallRules.fallbackAnswer(plan, args, failure);
     plan.metrics.fallbackServed();
     return answer;
-  }
-
-  static Outcome outcomeOf(MethodPlan plan, Throwable failure) {
-    if (failure instanceof RpcTimeoutException) {
-      return Outcome.TIMEOUT;
-    }
-    if (failure instanceof CircuitOpenException) {
-      return Outcome.CIRCUIT_OPEN;
-    }
-    if (failure instanceof BulkheadFullException) {
-      return Outcome.BULKHEAD_FULL;
-    }
-    return plan.classifier.classify(failure) == Verdict.CALLER_ERROR ? Outcome.CLIENT_ERROR : Outcome.FAILURE;
-  }
-
-  static BulkheadFullException bulkheadFull(MethodPlan plan) {
-    return new BulkheadFullException(plan.client, plan.methodName, plan.maxConcurrentCalls);
-  }
-
-  static CircuitOpenException circuitOpen(MethodPlan plan) {
-    return new CircuitOpenException(plan.client, plan.methodName, plan.breaker.getName());
-  }
-
-  static RpcTimeoutException timeout(MethodPlan plan, Throwable cause) {
-    return new RpcTimeoutException(plan.client, plan.methodName, Duration.ofNanos(plan.timeoutNanos), cause);
-  }
-
-  static RpcTransportException nullFuture(MethodPlan plan) {
-    return new RpcTransportException(plan.client, plan.methodName,
-        "the transport returned no future", false, null);
-  }
-
-  static CompletableFuture<?> startAttempt(MethodPlan plan, Object[] args, Deadline deadline) {
-    try {
-      CompletableFuture<?> future = plan.binding.invokeAsync(args, deadline);
-      return future != null ? future : CompletableFuture.failedFuture(nullFuture(plan));
-    } catch (Throwable t) {
-      return CompletableFuture.failedFuture(t);
-    }
   }
 }

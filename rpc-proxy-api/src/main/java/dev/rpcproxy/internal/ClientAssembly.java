@@ -11,6 +11,8 @@ import dev.rpcproxy.spi.MethodContext;
 import dev.rpcproxy.spi.Transport;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
+import java.time.Duration;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Method;
@@ -20,7 +22,6 @@ import java.lang.reflect.Type;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -39,11 +40,8 @@ public final class ClientAssembly {
    */
   public static ProxyHandler assemble(Class<?> api, String client, Transport transport, Policy policy,
       Map<String, Policy> methodPolicies, Fallback fallback, Map<String, Fallback> methodFallbacks,
-      MeterRegistry registry, FailureClassifier classifier, TimeSource time) {
-    Method[] methods = Arrays.stream(api.getMethods())
-        .filter(m -> !Modifier.isStatic(m.getModifiers()) && !m.isDefault() && !isObjectMethod(m))
-        .sorted(Comparator.comparing(Method::getName).thenComparing(Method::toGenericString))
-        .toArray(Method[]::new);
+      MeterRegistry registry, ObservationRegistry observations, FailureClassifier classifier, TimeSource time) {
+    Method[] methods = proxiedMethods(api);
     TreeSet<String> names = new TreeSet<>();
     for (Method m : methods) {
       names.add(m.getName());
@@ -53,7 +51,6 @@ public final class ClientAssembly {
 
     Policy clientPolicy = policy.inheritingFrom(Policy.defaults());
     ClientResources resources = new ClientResources(client, time);
-    Map<RetryPolicy, RetryBudget> budgets = new IdentityHashMap<>();
     Map<Method, Object> plans = new HashMap<>();
     for (Method method : api.getMethods()) {
       if (method.isDefault()) {
@@ -61,55 +58,97 @@ public final class ClientAssembly {
       }
     }
     for (Method method : methods) {
-      String where = api.getName() + "." + method.getName();
+      MethodContext context = context(api, client, method, classifier, time, registry);
       Policy override = methodPolicies.get(method.getName());
       Policy effective = override == null ? clientPolicy : override.inheritingFrom(clientPolicy);
-
-      boolean ownBreaker = (override != null && override.circuitBreaker().isPresent())
-          || effective.circuitBreakerPerMethod().orElseThrow();
-      BreakerGuard breaker = resources.breaker(
-          ownBreaker ? client + "." + method.getName() : client, effective.circuitBreaker().orElseThrow());
-      boolean ownBulkhead = override != null
-          && (override.maxConcurrentCalls().isPresent() || override.maxWaitForPermit().isPresent());
-      Bulkhead bulkhead = resources.bulkhead(ownBulkhead ? client + "." + method.getName() : client,
-          effective.maxConcurrentCalls().orElseThrow(), effective.maxWaitForPermit().orElseThrow());
-
-      MethodContext context = context(api, client, method, where);
-      BoundMethod binding;
-      try {
-        binding = transport.bind(context);
-      } catch (IllegalArgumentException e) {
-        String message = e.getMessage() == null ? "cannot be bound" : e.getMessage();
-        throw new IllegalArgumentException(
-            message.contains(where) ? message : where + ": " + message, e);
-      }
-      if (binding == null) {
-        throw new IllegalArgumentException(where + ": transport " + transport + " returned no binding");
-      }
-
+      BoundMethod binding = bind(transport, context);
       Fallback methodFallback = methodFallbacks.getOrDefault(method.getName(), fallback);
-      if (methodFallback != null) {
-        try {
-          methodFallback.validate(method);
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
-        }
-      }
-
-      RetryPolicy retryPolicy = effective.retry().orElseThrow();
+      validateFallback(context, methodFallback);
       boolean idempotent = binding.isIdempotent() || method.isAnnotationPresent(Idempotent.class);
-      RetryPlan retry = null;
-      if (retryPolicy.maxAttempts() > 1 && idempotent) {
-        retry = new RetryPlan(retryPolicy, budgets.computeIfAbsent(retryPolicy, p -> new RetryBudget(p, time)));
-      }
-      plans.put(method, new MethodPlan(client, method, context.async(), binding,
-          effective.timeout().orElseThrow().toNanos(), bulkhead, breaker, retry,
-          methodFallback,
-          classifier, CallMetrics.create(registry, client, method.getName()), time));
+      plans.put(method, plan(context, binding, override, effective, idempotent, resources, methodFallback,
+          registry, observations));
     }
     resources.bindMetrics(registry);
     return new ProxyHandler(api, client, transport, new MethodTable(plans));
   }
+
+  /** The methods sent to the transport, in a stable order: not static, default or Object's. */
+  private static Method[] proxiedMethods(Class<?> api) {
+    return Arrays.stream(api.getMethods())
+        .filter(m -> !Modifier.isStatic(m.getModifiers()) && !m.isDefault() && !isObjectMethod(m))
+        .sorted(Comparator.comparing(Method::getName).thenComparing(Method::toGenericString))
+        .toArray(Method[]::new);
+  }
+
+  /** The transport's binding of one method; its errors name the interface and method. */
+  private static BoundMethod bind(Transport transport, MethodContext context) {
+    String where = context.describe();
+    BoundMethod binding;
+    try {
+      binding = transport.bind(context);
+    } catch (IllegalArgumentException e) {
+      String message = e.getMessage() == null ? "cannot be bound" : e.getMessage();
+      throw new IllegalArgumentException(message.contains(where) ? message : where + ": " + message, e);
+    }
+    if (binding == null) {
+      throw new IllegalArgumentException(where + ": transport " + transport + " returned no binding");
+    }
+    return binding;
+  }
+
+  private static void validateFallback(MethodContext context, Fallback fallback) {
+    if (fallback == null) {
+      return;
+    }
+    try {
+      fallback.validate(context.method());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(context.describe() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The method's plan: its breaker, bulkhead, retries, hedges and meters, per its effective policy. */
+  private static MethodPlan plan(MethodContext context, BoundMethod binding, Policy override, Policy effective,
+      boolean idempotent, ClientResources resources, Fallback fallback, MeterRegistry registry,
+      ObservationRegistry observations) {
+    String client = context.client();
+    String name = context.method().getName();
+    boolean ownBreaker = (override != null && override.circuitBreaker().isPresent())
+        || effective.circuitBreakerPerMethod().orElseThrow();
+    BreakerGuard breaker = resources.breaker(
+        ownBreaker ? client + "." + name : client, effective.circuitBreaker().orElseThrow());
+    boolean ownBulkhead = override != null
+        && (override.concurrencyLimit().isPresent() || override.maxWaitForPermit().isPresent());
+    Bulkhead bulkhead = resources.bulkhead(ownBulkhead ? client + "." + name : client,
+        effective.concurrencyLimit().orElseThrow().initialLimit(), effective.maxWaitForPermit().orElseThrow());
+
+    RetryPolicy retryPolicy = effective.retry().orElseThrow();
+    RetryPlan retry = retryPolicy.maxAttempts() > 1 && idempotent
+        ? new RetryPlan(retryPolicy, resources.budget(retryPolicy))
+        : null;
+    HedgePlan hedge = null;
+    if (effective.hedge().isPresent()) {
+      if (!idempotent && override != null && override.hedge().isPresent()) {
+        throw new IllegalArgumentException(context.describe() + ": hedge(...) needs an idempotent method "
+            + "(HTTP GET/HEAD/PUT/DELETE, a gRPC method declared idempotent or side-effect free, or @Idempotent)");
+      }
+      if (idempotent) {
+        hedge = new HedgePlan(effective.hedge().get(),
+            retry != null ? retry.budget() : resources.budget(retryPolicy.maxAttempts() > 1 ? retryPolicy : HEDGE_BUDGET));
+      }
+    }
+    RetryBudget budget = retry != null ? retry.budget() : null;
+    if (budget == null && hedge != null) {
+      budget = resources.budget(retryPolicy.maxAttempts() > 1 ? retryPolicy : HEDGE_BUDGET);
+    }
+    long attemptTimeout = effective.attemptTimeout().map(Duration::toNanos).orElse(0L);
+    return new MethodPlan(client, context.method(), context.async(), binding,
+        effective.timeout().orElseThrow().toNanos(), attemptTimeout, bulkhead, breaker, retry, hedge, budget,
+        fallback, context.classifier(), CallMetrics.create(registry, client, name), observations, context.timeSource());
+  }
+
+  /** The budget of hedges for a method without retries: the default retry budget. */
+  private static final RetryPolicy HEDGE_BUDGET = RetryPolicy.builder().build();
 
   /** A handle that runs a {@code default} method locally, even on a non-public interface. */
   private static MethodHandle defaultMethod(Class<?> api, Method method) {
@@ -122,7 +161,9 @@ public final class ClientAssembly {
     }
   }
 
-  private static MethodContext context(Class<?> api, String client, Method method, String where) {
+  private static MethodContext context(Class<?> api, String client, Method method, FailureClassifier classifier,
+      TimeSource time, MeterRegistry registry) {
+    String where = api.getName() + "." + method.getName();
     Class<?> returns = method.getReturnType();
     boolean async = returns == CompletableFuture.class || returns == CompletionStage.class;
     if (!async && Future.class.isAssignableFrom(returns)) {
@@ -140,7 +181,7 @@ public final class ClientAssembly {
     } else {
       valueType = returns == void.class ? Void.class : method.getGenericReturnType();
     }
-    return new MethodContext(client, api, method, async, valueType);
+    return new MethodContext(client, api, method, async, valueType, classifier, time, registry);
   }
 
   private static void requireKnown(Class<?> api, TreeSet<String> names, Iterable<String> asked, String what) {

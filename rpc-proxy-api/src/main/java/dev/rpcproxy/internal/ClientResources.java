@@ -1,16 +1,17 @@
 package dev.rpcproxy.internal;
 
+import dev.rpcproxy.RetryPolicy;
 import dev.rpcproxy.TimeSource;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine;
 import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -22,9 +23,9 @@ import java.util.Map;
 final class ClientResources {
   private final String client;
   private final TimeSource time;
-  private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
   private final BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
   private final Map<String, BreakerGuard> guards = new LinkedHashMap<>();
+  private final Map<RetryPolicy, RetryBudget> budgets = new IdentityHashMap<>();
 
   ClientResources(String client, TimeSource time) {
     this.client = client;
@@ -37,14 +38,14 @@ final class ClientResources {
   }
 
   private CircuitBreaker create(String name, CircuitBreakerConfig config) {
-    CircuitBreaker breaker = breakers.circuitBreaker(name, config);
-    if (time != TimeSource.system()) {
-      // Resilience4j reads open-state waits and time windows from this clock: tests run them instantly.
-      // (Since Resilience4j 2.3 the clock is part of the config, no longer a constructor argument.)
-      breaker = new CircuitBreakerStateMachine(name, CircuitBreakerConfig.from(config).clock(time.clock()).build());
-      breakers.replace(name, breaker);
-    }
-    return breaker;
+    // Resilience4j reads open-state waits and time windows from this clock: tests run them instantly.
+    // (Since Resilience4j 2.3 the clock is part of the config, no longer a constructor argument.)
+    return new CircuitBreakerStateMachine(name, CircuitBreakerConfig.from(config).clock(time.clock()).build());
+  }
+
+  /** The retry budget of {@code policy}, shared by every method of the client that uses it. */
+  RetryBudget budget(RetryPolicy policy) {
+    return budgets.computeIfAbsent(policy, p -> new RetryBudget(p, time));
   }
 
   Bulkhead bulkhead(String name, int maxConcurrentCalls, Duration maxWait) {

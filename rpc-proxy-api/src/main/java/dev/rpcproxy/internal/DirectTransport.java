@@ -4,7 +4,7 @@ import dev.rpcproxy.BulkheadFullException;
 import dev.rpcproxy.RpcTimeoutException;
 import dev.rpcproxy.RpcTransportException;
 import dev.rpcproxy.spi.BoundMethod;
-import dev.rpcproxy.spi.Deadline;
+import dev.rpcproxy.spi.AttemptContext;
 import dev.rpcproxy.spi.MethodContext;
 import dev.rpcproxy.spi.Transport;
 import java.lang.invoke.MethodHandle;
@@ -121,12 +121,12 @@ public final class DirectTransport implements Transport {
     }
 
     @Override
-    public Object invoke(Object[] args, Deadline deadline) throws Throwable {
+    public Object invoke(Object[] args, AttemptContext attempt) throws Throwable {
       return call(method, args);
     }
 
     @Override
-    public CompletableFuture<?> invokeAsync(Object[] args, Deadline deadline) {
+    public CompletableFuture<?> invokeAsync(Object[] args, AttemptContext attempt) {
       Object result;
       try {
         result = call(method, args);
@@ -136,9 +136,12 @@ public final class DirectTransport implements Transport {
       if (result instanceof CompletionStage<?> stage) {
         return stage.toCompletableFuture();
       }
-      return CompletableFuture.failedFuture(new RpcTransportException(context.client(),
+      if (!context.async()) {
+        return CompletableFuture.completedFuture(result); // a blocking method run by the attempt engine
+      }
+      return CompletableFuture.failedFuture(RpcTransportException.permanent(context.client(),
           context.method().getName(), "direct target returned " + (result == null ? "null" : result.getClass().getName())
-          + " instead of a CompletionStage", false, null));
+          + " instead of a CompletionStage", null));
     }
   }
 
@@ -155,10 +158,51 @@ public final class DirectTransport implements Transport {
     }
 
     @Override
-    public Object invoke(Object[] args, Deadline deadline) throws Throwable {
-      Future<Object> future;
+    public Object invoke(Object[] args, AttemptContext attempt) throws Throwable {
+      Future<Object> future = submit(args);
       try {
-        future = pool.submit(() -> {
+        return future.get(attempt.remainingNanos(), TimeUnit.NANOSECONDS);
+      } catch (ExecutionException e) {
+        throw e.getCause();
+      } catch (TimeoutException e) {
+        future.cancel(true);
+        throw attempt.timeoutException(context.client(), context.method().getName(), e);
+      } catch (CancellationException e) {
+        throw RpcTransportException.permanent(context.client(), context.method().getName(), "cancelled", e);
+      } catch (InterruptedException e) {
+        future.cancel(true);
+        Thread.currentThread().interrupt();
+        throw RpcTransportException.interrupted(context.client(), context.method().getName(), "the target", e);
+      }
+    }
+
+    /**
+     * Runs the target on the pool (hedged or observed blocking methods); the attempt engine keeps
+     * the deadline, and cancelling the future interrupts the target.
+     */
+    @Override
+    public CompletableFuture<?> invokeAsync(Object[] args, AttemptContext attempt) {
+      PooledFuture result = new PooledFuture();
+      try {
+        result.task = pool.submit(() -> {
+          try {
+            result.complete(call(method, args));
+          } catch (Throwable t) {
+            result.completeExceptionally(t);
+          }
+        });
+        if (result.isCancelled()) {
+          result.task.cancel(true);
+        }
+      } catch (RejectedExecutionException e) {
+        result.completeExceptionally(new BulkheadFullException(context.client(), context.method().getName(), maxThreads));
+      }
+      return result;
+    }
+
+    private Future<Object> submit(Object[] args) {
+      try {
+        return pool.submit(() -> {
           try {
             return call(method, args);
           } catch (Exception | Error e) {
@@ -170,26 +214,21 @@ public final class DirectTransport implements Transport {
       } catch (RejectedExecutionException e) {
         throw new BulkheadFullException(context.client(), context.method().getName(), maxThreads);
       }
-      try {
-        return future.get(deadline.remainingNanos(), TimeUnit.NANOSECONDS);
-      } catch (ExecutionException e) {
-        throw e.getCause();
-      } catch (TimeoutException e) {
-        future.cancel(true);
-        throw new RpcTimeoutException(context.client(), context.method().getName(), deadline.timeout(), e);
-      } catch (CancellationException e) {
-        throw new RpcTransportException(context.client(), context.method().getName(), "cancelled", false, e);
-      } catch (InterruptedException e) {
-        future.cancel(true);
-        Thread.currentThread().interrupt();
-        throw new RpcTransportException(context.client(), context.method().getName(),
-            "interrupted while waiting for the target", false, e);
-      }
     }
+  }
+
+  /** A target's run on the pool; cancelling the future interrupts the worker. */
+  private static final class PooledFuture extends CompletableFuture<Object> {
+    volatile Future<?> task;
 
     @Override
-    public CompletableFuture<?> invokeAsync(Object[] args, Deadline deadline) {
-      throw new UnsupportedOperationException("async methods are bound on the caller's thread");
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean cancelled = super.cancel(mayInterruptIfRunning);
+      Future<?> running = task;
+      if (running != null) {
+        running.cancel(true);
+      }
+      return cancelled;
     }
   }
 }

@@ -8,6 +8,7 @@ public enum Outcome {
   TIMEOUT("timeout"),
   BULKHEAD_FULL("bulkhead_full"),
   CIRCUIT_OPEN("circuit_open"),
+  RATE_LIMITED("rate_limited"),
   CANCELLED("cancelled");
 
   private final String tag;

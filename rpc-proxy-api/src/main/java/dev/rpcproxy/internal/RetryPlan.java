@@ -3,7 +3,6 @@ package dev.rpcproxy.internal;
 import dev.rpcproxy.FailureClassifier.Verdict;
 import dev.rpcproxy.RemoteCallException;
 import dev.rpcproxy.RetryPolicy;
-import dev.rpcproxy.spi.Deadline;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** When and after what wait a failed attempt is retried: one per method, sharing a budget. */
@@ -31,12 +30,17 @@ final class RetryPlan {
     budget.onCall(now);
   }
 
+  /** The budget this plan's retries draw on (hedges draw on it too). */
+  RetryBudget budget() {
+    return budget;
+  }
+
   /**
    * The wait before the next attempt, or {@link #NO_RETRY}.
    *
    * @param attempt the attempt that just failed, from 1
    */
-  long delayNanos(int attempt, Verdict verdict, Throwable failure, Deadline deadline) {
+  long delayNanos(int attempt, Verdict verdict, Throwable failure, long remainingNanos) {
     if (verdict != Verdict.RETRYABLE_FAILURE || attempt >= maxAttempts) {
       return NO_RETRY;
     }
@@ -45,7 +49,7 @@ final class RetryPlan {
       delay = Math.max(delay, remote.retryAfter().get().toNanos());
     }
     // Never past the deadline: a retry that cannot finish in time only adds load.
-    if (delay >= deadline.remainingNanos() || !budget.tryRetry()) {
+    if (delay >= remainingNanos || !budget.tryRetry()) {
       return NO_RETRY;
     }
     return delay;

@@ -10,26 +10,26 @@ public final class Failures {
 
   /** HTTP 503: the service's failure, retryable. */
   public static RemoteCallException unavailable() {
-    return new RemoteCallException("test", "call", "503", false, true, null, "unavailable", null);
+    return RemoteCallException.retryable("test", "call", "503", null, "unavailable", null);
   }
 
   /** HTTP 503 asking to wait {@code retryAfter}. */
   public static RemoteCallException unavailable(Duration retryAfter) {
-    return new RemoteCallException("test", "call", "503", false, true, retryAfter, null, null);
+    return RemoteCallException.retryable("test", "call", "503", retryAfter, null, null);
   }
 
   /** HTTP 501: the service's failure, not retryable. */
   public static RemoteCallException notImplemented() {
-    return new RemoteCallException("test", "call", "501", false, false, null, null, null);
+    return RemoteCallException.failure("test", "call", "501", null, null);
   }
 
   /** HTTP 400: the caller's error. */
   public static RemoteCallException badRequest() {
-    return new RemoteCallException("test", "call", "400", true, false, null, "bad id", null);
+    return RemoteCallException.callerError("test", "call", "400", "bad id", null);
   }
 
   /** Connection reset: retryable transport failure. */
   public static RpcTransportException reset() {
-    return new RpcTransportException("test", "call", "connection reset", true, null);
+    return RpcTransportException.retryable("test", "call", "connection reset", null);
   }
 }

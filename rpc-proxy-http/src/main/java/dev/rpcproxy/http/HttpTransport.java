@@ -82,10 +82,13 @@ public final class HttpTransport implements Transport {
 
   private final HttpSettings settings;
   private final boolean ownsClient;
+  private final Builder balancing;
+  private volatile EndpointBalancer balancer;
 
-  private HttpTransport(HttpSettings settings, boolean ownsClient) {
+  private HttpTransport(HttpSettings settings, boolean ownsClient, Builder balancing) {
     this.settings = settings;
     this.ownsClient = ownsClient;
+    this.balancing = balancing;
   }
 
   /** A builder; {@link Builder#baseUrl} or {@link Builder#endpoints} is required. */
@@ -102,11 +105,30 @@ public final class HttpTransport implements Transport {
    */
   @Override
   public BoundMethod bind(MethodContext method) {
-    BoundMethod bound = JaxRsParser.parse(method, settings);
-    if (settings.balancer() != null) {
-      settings.balancer().bindMetrics(method.client());
+    EndpointBalancer endpoints = balancer(method);
+    if (endpoints == null) {
+      return JaxRsParser.parse(method, settings);
     }
+    BoundMethod bound = JaxRsParser.parse(method, settings.withBalancer(endpoints));
+    endpoints.bindMetrics(method.client());
     return bound;
+  }
+
+  /**
+   * The balancer over {@link Builder#endpoints}, made when the first method is bound: its
+   * ejection windows and meters use the builder's time source and registry if set, else those of
+   * the first client bound.
+   */
+  private synchronized EndpointBalancer balancer(MethodContext first) {
+    if (balancing == null) {
+      return null;
+    }
+    if (balancer == null) {
+      balancer = new EndpointBalancer(balancing.endpoints, balancing.loadBalancing, balancing.outlierEjection,
+          balancing.timeSource != null ? balancing.timeSource : first.timeSource(),
+          balancing.meterRegistry != null ? balancing.meterRegistry : first.registry());
+    }
+    return balancer;
   }
 
   /**
@@ -116,8 +138,9 @@ public final class HttpTransport implements Transport {
    */
   @Override
   public void close() {
-    if (settings.balancer() != null) {
-      settings.balancer().close();
+    EndpointBalancer endpoints = balancer;
+    if (endpoints != null) {
+      endpoints.close();
     }
     if (ownsClient) {
       OkHttpClient client = settings.client();
@@ -131,14 +154,18 @@ public final class HttpTransport implements Transport {
     return settings.client();
   }
 
-  /** The endpoint balancer, or {@code null} with a single base URL. For tests. */
+  /** The endpoint balancer, or {@code null} with a single base URL or before a method was bound. For tests. */
   EndpointBalancer balancer() {
-    return settings.balancer();
+    return balancer;
   }
 
   @Override
   public String toString() {
-    return "HttpTransport[" + (settings.balancer() != null ? settings.balancer() : settings.baseUrl().redact()) + "]";
+    if (balancing != null) {
+      EndpointBalancer endpoints = balancer;
+      return "HttpTransport[" + (endpoints != null ? endpoints : balancing.endpoints) + "]";
+    }
+    return "HttpTransport[" + settings.baseUrl().redact() + "]";
   }
 
   /** How {@link Builder#endpoints} spreads attempts over the usable endpoints. */
@@ -172,8 +199,9 @@ public final class HttpTransport implements Transport {
     private EndpointSource endpoints;
     private LoadBalancing loadBalancing = LoadBalancing.POWER_OF_TWO_CHOICES;
     private OutlierEjection outlierEjection = OutlierEjection.ofDefaults();
-    private TimeSource timeSource = TimeSource.system();
+    private TimeSource timeSource;
     private MeterRegistry meterRegistry;
+    private String deadlineHeader;
 
     private Builder() {}
 
@@ -229,7 +257,10 @@ public final class HttpTransport implements Transport {
       return this;
     }
 
-    /** The time ejection windows are measured on. Default {@link TimeSource#system()}; tests inject a fake. */
+    /**
+     * The time ejection windows are measured on. Default: the time source of the first client
+     * bound to this transport ({@code RpcProxy.Builder.timeSource}).
+     */
     public Builder timeSource(TimeSource timeSource) {
       this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
       return this;
@@ -239,7 +270,8 @@ public final class HttpTransport implements Transport {
      * Where the endpoint meters go, tagged with the name of each client bound to this transport:
      * gauges {@code rpc.client.endpoints} and {@code rpc.client.endpoints.ejected}, counters
      * {@code rpc.client.endpoints.ejections} and {@code rpc.client.endpoints.resolution.failures}.
-     * No meter is tagged with an endpoint. Default: none.
+     * No meter is tagged with an endpoint. Default: the registry of the first client bound to
+     * this transport ({@code RpcProxy.Builder.meterRegistry}), if any.
      */
     public Builder meterRegistry(MeterRegistry meterRegistry) {
       this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
@@ -286,6 +318,22 @@ public final class HttpTransport implements Transport {
     }
 
     /**
+     * Sends the time each attempt has left, in whole milliseconds (rounded up), in this header,
+     * e.g. {@code X-Request-Timeout}; a server built with rpc-proxy reads it with
+     * {@code Deadlines.fromHeader(...)} so its own calls end in time. Default: not sent.
+     *
+     * @throws IllegalArgumentException if {@code name} is not a valid header name
+     */
+    public Builder deadlineHeader(String name) {
+      Objects.requireNonNull(name, "deadlineHeader");
+      if (name.isEmpty() || !name.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != ':')) {
+        throw new IllegalArgumentException("deadlineHeader must be a valid header name, was '" + safeName(name) + "'");
+      }
+      this.deadlineHeader = name;
+      return this;
+    }
+
+    /**
      * The largest response body read; larger bodies fail the call with a non-retryable
      * {@code RpcTransportException} without being read whole. Default 10 MiB.
      *
@@ -317,10 +365,9 @@ public final class HttpTransport implements Transport {
       ObjectMapper mapper = objectMapper != null
           ? objectMapper
           : new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-      EndpointBalancer balancer = endpoints == null ? null : new EndpointBalancer(endpoints,
-          loadBalancing == LoadBalancing.ROUND_ROBIN, outlierEjection, timeSource, meterRegistry);
       return new HttpTransport(
-          new HttpSettings(effective, baseUrl, mapper, headers.build(), maxResponseBytes, balancer), ownsClient);
+          new HttpSettings(effective, baseUrl, mapper, headers.build(), maxResponseBytes, null, deadlineHeader),
+          ownsClient, endpoints == null ? null : this);
     }
 
     private static OkHttpClient ownClient() {

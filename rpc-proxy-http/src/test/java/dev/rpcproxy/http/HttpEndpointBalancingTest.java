@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rpcproxy.CircuitOpenException;
 import dev.rpcproxy.EndpointSource;
+import dev.rpcproxy.FailureClassifier;
 import dev.rpcproxy.Endpoints;
 import dev.rpcproxy.OutlierEjection;
 import dev.rpcproxy.Policy;
@@ -356,6 +357,42 @@ class HttpEndpointBalancingTest {
         .hasMessageContaining("no endpoint is available");
     assertThatThrownBy(() -> HttpTransport.builder().baseUrl("http://localhost:1").endpoints(empty).build())
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("not both");
+  }
+
+  @Test
+  void theClientsClassifierDecidesWhatEjectsAnInstance() {
+    // Three instances, one answering 404; this client counts 404 as the service's failure.
+    StubInstance[] instances = start(3);
+    StubInstance bad = instances[2];
+    bad.answer(Mode.NOT_FOUND);
+    FailureClassifier notFoundIsAFailure = error ->
+        error instanceof RemoteCallException r && r.status().equals("404")
+            ? FailureClassifier.Verdict.FAILURE
+            : FailureClassifier.standard().classify(error);
+    // The transport names neither a time source nor a registry: it inherits the client's.
+    HttpTransport transport = HttpTransport.builder().client(countingClient).endpoints(Endpoints.of(uris(instances)))
+        .build();
+    closeAfter.add(transport);
+    Menu menu = RpcProxy.builder(Menu.class).name("menu").transport(transport).timeSource(time)
+        .meterRegistry(registry).classifier(notFoundIsAFailure)
+        .policy(Policy.builder().circuitBreaker(PATIENT_BREAKER).build()).build();
+
+    for (int i = 0; i < 100; i++) {
+      try {
+        menu.menu();
+      } catch (RemoteCallException expected) {
+        assertThat(expected.status()).isEqualTo("404");
+      }
+    }
+    int before = bad.calls.get();
+    for (int i = 0; i < 200; i++) {
+      menu.menu();
+    }
+
+    assertThat(bad.calls.get() - before).as("404 instance, last 200 calls").isZero();
+    assertThat(before).as("calls the 404 instance got before its ejection").isEqualTo(5);
+    assertThat(registry.get("rpc.client.endpoints.ejections").tag("client", "menu").functionCounter().count())
+        .isEqualTo(1);
   }
 
   private StubInstance[] start(int n) {

@@ -2,7 +2,7 @@ package dev.rpcproxy.grpc.internal;
 
 import dev.rpcproxy.EndpointSource;
 import dev.rpcproxy.OutlierEjection;
-import dev.rpcproxy.internal.discovery.EndpointUris;
+import dev.rpcproxy.Endpoints;
 import io.grpc.ManagedChannelBuilder;
 import java.net.URI;
 import java.time.Duration;
@@ -61,6 +61,6 @@ public final class BalancedChannels {
     }
     URI first = endpoints.get(0);
     String host = first.getHost();
-    return host + ":" + EndpointUris.port(first);
+    return host + ":" + Endpoints.portOf(first);
   }
 }

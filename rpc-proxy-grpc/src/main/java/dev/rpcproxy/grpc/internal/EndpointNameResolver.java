@@ -1,7 +1,7 @@
 package dev.rpcproxy.grpc.internal;
 
 import dev.rpcproxy.EndpointSource;
-import dev.rpcproxy.internal.discovery.EndpointUris;
+import dev.rpcproxy.Endpoints;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
 import io.grpc.NameResolverProvider;
@@ -67,7 +67,7 @@ final class EndpointNameResolver extends NameResolver {
   private void publish(List<URI> endpoints) {
     List<EquivalentAddressGroup> groups = new ArrayList<>(endpoints.size());
     for (URI endpoint : endpoints) {
-      InetSocketAddress address = new InetSocketAddress(endpoint.getHost(), EndpointUris.port(endpoint));
+      InetSocketAddress address = new InetSocketAddress(endpoint.getHost(), Endpoints.portOf(endpoint));
       if (address.isUnresolved()) {
         log.warn("Ignoring endpoint {}: its host does not resolve", endpoint.getHost());
         continue;

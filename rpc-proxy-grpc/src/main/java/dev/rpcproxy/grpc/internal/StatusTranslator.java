@@ -3,7 +3,7 @@ package dev.rpcproxy.grpc.internal;
 import dev.rpcproxy.RemoteCallException;
 import dev.rpcproxy.RpcTimeoutException;
 import dev.rpcproxy.RpcTransportException;
-import dev.rpcproxy.spi.Deadline;
+import dev.rpcproxy.spi.AttemptContext;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusException;
@@ -21,9 +21,6 @@ final class StatusTranslator {
   /** gRPC's deadline is set a moment after ours; within this of ours, DEADLINE_EXCEEDED is ours. */
   private static final long OWN_DEADLINE_SLACK_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5);
 
-  /** Longest status description kept as {@link RemoteCallException#detail()}. */
-  static final int MAX_DETAIL = 256;
-
   static final Metadata.Key<String> RETRY_PUSHBACK_MS =
       Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -34,10 +31,10 @@ final class StatusTranslator {
    *
    * @param client the client name
    * @param method the interface method name
-   * @param deadline the call's deadline, for {@link RpcTimeoutException#timeout()}
+   * @param attempt the attempt, for its deadline and {@link RpcTimeoutException#timeout()}
    * @param failure what {@code ClientCalls} threw or reported
    */
-  static RuntimeException translate(String client, String method, Deadline deadline, Throwable failure) {
+  static RuntimeException translate(String client, String method, AttemptContext attempt, Throwable failure) {
     Status status = null;
     Metadata trailers = null;
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -53,19 +50,19 @@ final class StatusTranslator {
       }
     }
     if (status == null) {
-      return new RpcTransportException(client, method,
-          "gRPC call failed: " + failure.getClass().getName(), false, failure);
+      return RpcTransportException.permanent(client, method,
+          "gRPC call failed: " + failure.getClass().getName(), failure);
     }
     Status.Code code = status.getCode();
-    String detail = truncate(status.getDescription());
+    String detail = status.getDescription();
     switch (code) {
       case DEADLINE_EXCEEDED:
-        if (deadline.remainingNanos() > OWN_DEADLINE_SLACK_NANOS) {
+        if (attempt.remainingNanos() > OWN_DEADLINE_SLACK_NANOS) {
           // Our deadline has time left: the server gave up on a deadline of its own (a slow
           // downstream). That is the service failing, not this call timing out.
-          return new RemoteCallException(client, method, code.name(), false, false, null, detail, failure);
+          return RemoteCallException.failure(client, method, code.name(), detail, failure);
         }
-        return new RpcTimeoutException(client, method, deadline.timeout(), failure);
+        return attempt.timeoutException(client, method, failure);
       case INVALID_ARGUMENT:
       case NOT_FOUND:
       case ALREADY_EXISTS:
@@ -74,15 +71,15 @@ final class StatusTranslator {
       case FAILED_PRECONDITION:
       case OUT_OF_RANGE:
       case UNIMPLEMENTED:
-        return new RemoteCallException(client, method, code.name(), true, false, null, detail, failure);
+        return RemoteCallException.callerError(client, method, code.name(), detail, failure);
       default:
         break;
     }
     if (code == Status.Code.CANCELLED && status.getCause() != null) {
       // grpc-java cancelled the call itself, e.g. the response could not be parsed. A status the
       // server sends never carries a cause.
-      return new RpcTransportException(client, method,
-          "the call failed on this side: " + (detail == null ? code.name() : detail), false, failure);
+      return RpcTransportException.permanent(client, method,
+          "the call failed on this side: " + (detail == null ? code.name() : detail), failure);
     }
     // The service's failures (CANCELLED, DATA_LOSS, INTERNAL, UNKNOWN and anything new too).
     // Retryable: UNAVAILABLE (nothing was processed) and ABORTED (a
@@ -100,7 +97,9 @@ final class StatusTranslator {
         retryable = retryable || code == Status.Code.RESOURCE_EXHAUSTED;
       }
     }
-    return new RemoteCallException(client, method, code.name(), false, retryable, retryAfter, detail, failure);
+    return retryable
+        ? RemoteCallException.retryable(client, method, code.name(), retryAfter, detail, failure)
+        : RemoteCallException.failure(client, method, code.name(), detail, failure);
   }
 
   private static long parsePushback(String value) {
@@ -109,12 +108,5 @@ final class StatusTranslator {
     } catch (NumberFormatException e) {
       return -1;
     }
-  }
-
-  static String truncate(String description) {
-    if (description == null || description.length() <= MAX_DETAIL) {
-      return description;
-    }
-    return description.substring(0, MAX_DETAIL - 3) + "...";
   }
 }

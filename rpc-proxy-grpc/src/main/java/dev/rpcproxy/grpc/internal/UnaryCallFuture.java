@@ -1,6 +1,6 @@
 package dev.rpcproxy.grpc.internal;
 
-import dev.rpcproxy.spi.Deadline;
+import dev.rpcproxy.spi.AttemptContext;
 import io.grpc.ClientCall;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
@@ -16,15 +16,15 @@ import java.util.concurrent.CompletableFuture;
 final class UnaryCallFuture extends CompletableFuture<Object> implements StreamObserver<Object> {
   private final String client;
   private final String method;
-  private final Deadline deadline;
+  private final AttemptContext attempt;
   private final ClientCall<?, ?> call;
   // Written by onNext and read by onCompleted, both on the call's serialized callbacks.
   private Object value;
 
-  UnaryCallFuture(String client, String method, Deadline deadline, ClientCall<?, ?> call) {
+  UnaryCallFuture(String client, String method, AttemptContext attempt, ClientCall<?, ?> call) {
     this.client = client;
     this.method = method;
-    this.deadline = deadline;
+    this.attempt = attempt;
     this.call = call;
   }
 
@@ -36,7 +36,7 @@ final class UnaryCallFuture extends CompletableFuture<Object> implements StreamO
   @Override
   public void onError(Throwable error) {
     if (!isDone()) {
-      completeExceptionally(StatusTranslator.translate(client, method, deadline, error));
+      completeExceptionally(StatusTranslator.translate(client, method, attempt, error));
     }
   }
 

@@ -1,14 +1,17 @@
 package dev.rpcproxy.grpc.internal;
 
-import dev.rpcproxy.RpcTimeoutException;
 import dev.rpcproxy.RpcTransportException;
+import dev.rpcproxy.spi.AttemptContext;
 import dev.rpcproxy.spi.BoundMethod;
-import dev.rpcproxy.spi.Deadline;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
+import io.grpc.ClientInterceptors;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -39,38 +42,37 @@ public final class UnaryRpc implements BoundMethod {
   /** Blocks the caller's thread; an interrupt cancels the RPC. */
   @Override
   @SuppressWarnings("unchecked")
-  public Object invoke(Object[] args, Deadline deadline) {
-    long remaining = deadline.remainingNanos();
+  public Object invoke(Object[] args, AttemptContext attempt) {
+    long remaining = attempt.remainingNanos();
     if (remaining <= 0) {
-      throw new RpcTimeoutException(client, method, deadline.timeout(), null);
+      throw attempt.timeoutException(client, method, null);
     }
     try {
-      return ClientCalls.blockingUnaryCall(channel, rpc, options(remaining), args[0]);
+      return ClientCalls.blockingUnaryCall(channel(attempt), rpc, options(remaining), args[0]);
     } catch (RuntimeException e) {
       if (Thread.currentThread().isInterrupted()) {
         // ClientCalls cancelled the RPC on the interrupt and restored the flag.
-        throw new RpcTransportException(client, method,
-            "interrupted while waiting for the RPC, which was cancelled", false, e);
+        throw RpcTransportException.interrupted(client, method, "the RPC, which was cancelled", e);
       }
-      throw StatusTranslator.translate(client, method, deadline, e);
+      throw StatusTranslator.translate(client, method, attempt, e);
     }
   }
 
   /** Cancelling the returned future cancels the RPC. */
   @Override
   @SuppressWarnings("unchecked")
-  public CompletableFuture<?> invokeAsync(Object[] args, Deadline deadline) {
-    long remaining = deadline.remainingNanos();
+  public CompletableFuture<?> invokeAsync(Object[] args, AttemptContext attempt) {
+    long remaining = attempt.remainingNanos();
     if (remaining <= 0) {
-      return CompletableFuture.failedFuture(new RpcTimeoutException(client, method, deadline.timeout(), null));
+      return CompletableFuture.failedFuture(attempt.timeoutException(client, method, null));
     }
     ClientCall<Object, Object> call;
     try {
-      call = channel.newCall(rpc, options(remaining));
+      call = channel(attempt).newCall(rpc, options(remaining));
     } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(StatusTranslator.translate(client, method, deadline, e));
+      return CompletableFuture.failedFuture(StatusTranslator.translate(client, method, attempt, e));
     }
-    UnaryCallFuture future = new UnaryCallFuture(client, method, deadline, call);
+    UnaryCallFuture future = new UnaryCallFuture(client, method, attempt, call);
     try {
       ClientCalls.asyncUnaryCall(call, args[0], future);
     } catch (RuntimeException e) {
@@ -83,6 +85,17 @@ public final class UnaryRpc implements BoundMethod {
   @Override
   public boolean isIdempotent() {
     return idempotent;
+  }
+
+  /** The channel, with the attempt's trace-context headers attached as metadata when it has any. */
+  private Channel channel(AttemptContext attempt) {
+    Map<String, String> headers = attempt.headers();
+    if (headers.isEmpty()) {
+      return channel;
+    }
+    Metadata metadata = new Metadata();
+    headers.forEach((name, value) -> metadata.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value));
+    return ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(metadata));
   }
 
   private CallOptions options(long remainingNanos) {

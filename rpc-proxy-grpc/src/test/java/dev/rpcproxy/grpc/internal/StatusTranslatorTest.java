@@ -8,7 +8,9 @@ import dev.rpcproxy.RemoteCallException;
 import dev.rpcproxy.RpcTimeoutException;
 import dev.rpcproxy.RpcTransportException;
 import dev.rpcproxy.TimeSource;
-import dev.rpcproxy.spi.Deadline;
+import dev.rpcproxy.spi.AttemptContext;
+import dev.rpcproxy.spi.AttemptKind;
+import java.util.Map;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -22,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /** The gRPC status table of {@code GrpcTransport}'s Javadoc, code by code. */
 class StatusTranslatorTest {
-  private static final Deadline DEADLINE = Deadline.after(Duration.ofMillis(250));
+  private static final AttemptContext DEADLINE = AttemptContext.first(TimeSource.system(), Duration.ofMillis(250));
   private static final FailureClassifier CLASSIFIER = FailureClassifier.standard();
 
   private static RuntimeException translate(Throwable failure) {
@@ -82,7 +84,8 @@ class StatusTranslatorTest {
   @Test
   void deadlineExceededIsATimeoutOfTheWholeCall() {
     StatusRuntimeException failure = Status.DEADLINE_EXCEEDED.asRuntimeException();
-    Deadline spent = Deadline.of(TimeSource.system(), System.nanoTime() - 1_000_000_000L, 250_000_000L);
+    long passed = System.nanoTime() - 750_000_000L;
+    AttemptContext spent = new AttemptContext(TimeSource.system(), passed, passed, 250_000_000L, 1, AttemptKind.FIRST, null, Map.of());
 
     assertThat(StatusTranslator.translate("tickets", "createTicket", spent, failure)).isInstanceOfSatisfying(RpcTimeoutException.class,
         t -> assertThat(t.timeout()).isEqualTo(Duration.ofMillis(250))).hasCause(failure);
@@ -91,7 +94,7 @@ class StatusTranslatorTest {
   @Test
   void deadlineExceededWithOurDeadlineStillAheadIsTheServersFailure() {
     StatusRuntimeException failure = Status.DEADLINE_EXCEEDED.withDescription("downstream slow").asRuntimeException();
-    Deadline ahead = Deadline.after(Duration.ofSeconds(30));
+    AttemptContext ahead = AttemptContext.first(TimeSource.system(), Duration.ofSeconds(30));
 
     assertThat(StatusTranslator.translate("tickets", "createTicket", ahead, failure))
         .isInstanceOfSatisfying(RemoteCallException.class, r -> {

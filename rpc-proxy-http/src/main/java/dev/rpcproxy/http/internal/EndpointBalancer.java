@@ -4,6 +4,8 @@ import dev.rpcproxy.EndpointSource;
 import dev.rpcproxy.FailureClassifier;
 import dev.rpcproxy.OutlierEjection;
 import dev.rpcproxy.TimeSource;
+import dev.rpcproxy.http.HttpTransport.LoadBalancing;
+import dev.rpcproxy.spi.AttemptContext;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * used when another is usable), power of two choices on outstanding calls, or round robin.
  * Health: {@link OutlierEjection#consecutiveFailures()} failures in a row eject an endpoint for
  * base × times ejected (capped), unless that would eject more than the allowed share or the last
- * usable endpoint; any success resets the count. Failures are what the standard classification
+ * usable endpoint; any success resets the count. Failures are what the client's classification
  * counts against the service.
  *
  * <p>Concurrency: the endpoint array is replaced as a whole (a volatile snapshot), so a list change
@@ -60,10 +61,10 @@ public final class EndpointBalancer implements AutoCloseable {
   private volatile Endpoint[] endpoints = NONE;
   private final EndpointSource.Subscription subscription;
 
-  public EndpointBalancer(EndpointSource source, boolean roundRobin, OutlierEjection ejection, TimeSource time,
-      MeterRegistry registry) {
+  public EndpointBalancer(EndpointSource source, LoadBalancing loadBalancing, OutlierEjection ejection,
+      TimeSource time, MeterRegistry registry) {
     this.source = source;
-    this.roundRobin = roundRobin;
+    this.roundRobin = loadBalancing == LoadBalancing.ROUND_ROBIN;
     this.ejection = ejection;
     this.time = time;
     this.registry = registry;
@@ -75,6 +76,7 @@ public final class EndpointBalancer implements AutoCloseable {
   /** One endpoint and its health. */
   public static final class Endpoint {
     final HttpUrl url;
+    final URI uri;
     final String label;
     final AtomicInteger outstanding = new AtomicInteger();
     final AtomicInteger consecutiveFailures = new AtomicInteger();
@@ -85,12 +87,18 @@ public final class EndpointBalancer implements AutoCloseable {
 
     Endpoint(HttpUrl url) {
       this.url = url;
+      this.uri = url.uri();
       this.label = url.host() + ":" + url.port();
     }
 
     /** The base URL each method's path is appended to. */
     public HttpUrl url() {
       return url;
+    }
+
+    /** The same URL as a {@link URI}; one instance per endpoint, so attempts can compare it by identity. */
+    public URI uri() {
+      return uri;
     }
 
     boolean usable(long now) {
@@ -107,10 +115,10 @@ public final class EndpointBalancer implements AutoCloseable {
    * The endpoint for one attempt, counted as outstanding until {@link #onSuccess}, {@link #onFailure}
    * or {@link #onAbandoned}; {@code null} if the source has none.
    *
-   * @param previous what the call's previous attempt used ({@code Deadline.transportState()}), or
-   *     {@code null}
+   * @param attempt the attempt to place: endpoints earlier attempts of its call used are avoided
+   *     while another is usable
    */
-  public Endpoint pick(Object previous) {
+  public Endpoint pick(AttemptContext attempt) {
     Endpoint[] all = endpoints;
     int n = all.length;
     if (n == 0) {
@@ -121,7 +129,7 @@ public final class EndpointBalancer implements AutoCloseable {
       chosen = all[0];
     } else {
       long now = time.nanoTime();
-      chosen = roundRobin ? roundRobin(all, previous, now) : twoChoices(all, previous, now);
+      chosen = roundRobin ? roundRobin(all, attempt, now) : twoChoices(all, attempt, now);
     }
     chosen.outstanding.incrementAndGet();
     return chosen;
@@ -136,13 +144,11 @@ public final class EndpointBalancer implements AutoCloseable {
   }
 
   /**
-   * The attempt failed with {@code failure}: counted against the endpoint if the standard
-   * classification blames the service; a cancellation counts only if {@code deadlinePassed}.
+   * The attempt failed with {@code failure}: counted against the endpoint unless the client's
+   * {@code classifier} calls it the caller's error (then it counts as an answer).
    */
-  public void onFailure(Endpoint endpoint, Throwable failure, boolean deadlinePassed) {
-    boolean cancelled = failure instanceof CancellationException;
-    if ((cancelled && !deadlinePassed)
-        || (!cancelled && FailureClassifier.standard().classify(failure) == FailureClassifier.Verdict.CALLER_ERROR)) {
+  public void onFailure(Endpoint endpoint, Throwable failure, FailureClassifier classifier) {
+    if (classifier.classify(failure) == FailureClassifier.Verdict.CALLER_ERROR) {
       onSuccess(endpoint);
       return;
     }
@@ -202,7 +208,7 @@ public final class EndpointBalancer implements AutoCloseable {
     return endpoints.length + " endpoints (" + source + ")";
   }
 
-  private Endpoint twoChoices(Endpoint[] all, Object previous, long now) {
+  private Endpoint twoChoices(Endpoint[] all, AttemptContext attempt, long now) {
     int n = all.length;
     ThreadLocalRandom random = ThreadLocalRandom.current();
     int i = random.nextInt(n);
@@ -212,11 +218,11 @@ public final class EndpointBalancer implements AutoCloseable {
     }
     Endpoint a = all[i];
     Endpoint b = all[j];
-    if (a != previous && b != previous && a.usable(now) && b.usable(now)) {
+    if (a.usable(now) && b.usable(now) && !attempt.triedBefore(a.uri) && !attempt.triedBefore(b.uri)) {
       return a.outstanding.get() <= b.outstanding.get() ? a : b;
     }
     // Slow path (an ejected endpoint, or a retry): choose among the candidates only.
-    Endpoint[] candidates = candidates(all, previous, now);
+    Endpoint[] candidates = candidates(all, attempt, now);
     int m = candidates.length;
     if (m == 1) {
       return candidates[0];
@@ -231,36 +237,32 @@ public final class EndpointBalancer implements AutoCloseable {
     return a.outstanding.get() <= b.outstanding.get() ? a : b;
   }
 
-  private Endpoint roundRobin(Endpoint[] all, Object previous, long now) {
+  private Endpoint roundRobin(Endpoint[] all, AttemptContext attempt, long now) {
     int n = all.length;
     int start = Math.floorMod(nextIndex.getAndIncrement(), n);
     for (int k = 0; k < n; k++) {
       Endpoint e = all[(start + k) % n];
-      if (e != previous && e.usable(now)) {
+      if (e.usable(now) && !attempt.triedBefore(e.uri)) {
         return e;
       }
     }
-    Endpoint[] candidates = candidates(all, previous, now);
+    Endpoint[] candidates = candidates(all, attempt, now);
     return candidates[start % candidates.length];
   }
 
-  /** Usable endpoints other than {@code previous}; else usable ones; else all. Never empty. */
-  private static Endpoint[] candidates(Endpoint[] all, Object previous, long now) {
-    List<Endpoint> usable = new ArrayList<>(all.length);
-    Endpoint usablePrevious = null;
+  /** Usable endpoints the call has not tried; else usable ones; else all. Never empty. */
+  private static Endpoint[] candidates(Endpoint[] all, AttemptContext attempt, long now) {
+    List<Endpoint> untried = new ArrayList<>(all.length);
+    List<Endpoint> tried = new ArrayList<>(all.length);
     for (Endpoint e : all) {
       if (e.usable(now)) {
-        if (e == previous) {
-          usablePrevious = e;
-        } else {
-          usable.add(e);
-        }
+        (attempt.triedBefore(e.uri) ? tried : untried).add(e);
       }
     }
-    if (usable.isEmpty()) {
-      return usablePrevious != null ? new Endpoint[] {usablePrevious} : all;
+    if (!untried.isEmpty()) {
+      return untried.toArray(NONE);
     }
-    return usable.toArray(NONE);
+    return tried.isEmpty() ? all : tried.toArray(NONE);
   }
 
   private synchronized void maybeEject(Endpoint endpoint) {

@@ -1,14 +1,16 @@
 package dev.rpcproxy.http.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.rpcproxy.FailureClassifier;
 import dev.rpcproxy.RpcException;
-import dev.rpcproxy.RpcTimeoutException;
 import dev.rpcproxy.RpcTransportException;
+import dev.rpcproxy.spi.AttemptContext;
 import dev.rpcproxy.spi.BoundMethod;
-import dev.rpcproxy.spi.Deadline;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLHandshakeException;
@@ -39,9 +41,12 @@ final class HttpBinding implements BoundMethod {
   private final ResponseReader reader;
   private final boolean idempotent;
   private final EndpointBalancer balancer;
+  private final FailureClassifier classifier;
+  private final String deadlineHeader;
 
   HttpBinding(String client, String method, String description, OkHttpClient http,
-      RequestTemplate template, ResponseReader reader, boolean idempotent, EndpointBalancer balancer) {
+      RequestTemplate template, ResponseReader reader, boolean idempotent, EndpointBalancer balancer,
+      FailureClassifier classifier, String deadlineHeader) {
     this.client = client;
     this.method = method;
     this.description = description;
@@ -50,89 +55,78 @@ final class HttpBinding implements BoundMethod {
     this.reader = reader;
     this.idempotent = idempotent;
     this.balancer = balancer;
+    this.classifier = classifier;
+    this.deadlineHeader = deadlineHeader;
   }
 
   @Override
-  public Object invoke(Object[] args, Deadline deadline) throws Throwable {
-    long nanos = deadline.remainingNanos();
+  public Object invoke(Object[] args, AttemptContext attempt) throws Throwable {
+    long nanos = attempt.remainingNanos();
     if (nanos <= 0) {
-      throw timeout(deadline, null);
+      throw attempt.timeoutException(client, method, null);
     }
-    if (balancer != null) {
-      return invokeBalanced(args, deadline, nanos);
-    }
-    Call call = http.newCall(request(args, null));
-    call.timeout().timeout(nanos, TimeUnit.NANOSECONDS);
+    EndpointBalancer.Endpoint endpoint = pick(attempt);
+    Call call = newCall(args, endpoint, attempt, nanos);
     long start = System.nanoTime();
     try (Response response = call.execute()) {
       logStatus(response.code(), start);
-      return reader.read(response, call, deadline.timeSource().clock());
-    } catch (IOException e) {
-      throw failure(e, deadline, start);
-    }
-  }
-
-  /** {@link #invoke} on an endpoint the balancer picks; the outcome feeds that endpoint's health. */
-  private Object invokeBalanced(Object[] args, Deadline deadline, long nanos) throws Throwable {
-    EndpointBalancer.Endpoint endpoint = pick(deadline);
-    Call call;
-    try {
-      call = http.newCall(request(args, endpoint));
-    } catch (RuntimeException e) {
-      balancer.onAbandoned(endpoint);
-      throw e;
-    }
-    call.timeout().timeout(nanos, TimeUnit.NANOSECONDS);
-    long start = System.nanoTime();
-    try (Response response = call.execute()) {
-      logStatus(response.code(), start);
-      Object value = reader.read(response, call, deadline.timeSource().clock());
-      balancer.onSuccess(endpoint);
+      Object value = reader.read(response, call, attempt.timeSource().clock());
+      if (endpoint != null) {
+        balancer.onSuccess(endpoint);
+      }
       return value;
     } catch (IOException e) {
-      RpcException failure = failure(e, deadline, start);
-      settle(endpoint, failure, deadline);
+      RpcException failure = failure(e, attempt, start);
+      settle(endpoint, failure, attempt);
       throw failure;
     } catch (Throwable t) {
-      settle(endpoint, t, deadline);
+      settle(endpoint, t, attempt);
       throw t;
     }
   }
 
   @Override
-  public CompletableFuture<?> invokeAsync(Object[] args, Deadline deadline) {
-    long nanos = deadline.remainingNanos();
+  public CompletableFuture<?> invokeAsync(Object[] args, AttemptContext attempt) {
+    long nanos = attempt.remainingNanos();
     if (nanos <= 0) {
-      return CompletableFuture.failedFuture(timeout(deadline, null));
+      return CompletableFuture.failedFuture(attempt.timeoutException(client, method, null));
     }
-    EndpointBalancer.Endpoint endpoint = null;
+    EndpointBalancer.Endpoint endpoint;
     Call call;
     try {
-      if (balancer != null) {
-        endpoint = pick(deadline);
-      }
-      call = http.newCall(request(args, endpoint));
+      endpoint = pick(attempt);
+      call = newCall(args, endpoint, attempt, nanos);
     } catch (RuntimeException e) {
-      if (endpoint != null) {
-        balancer.onAbandoned(endpoint);
-      }
       return CompletableFuture.failedFuture(e);
     }
-    call.timeout().timeout(nanos, TimeUnit.NANOSECONDS);
-    CallFuture future = new CallFuture(call, deadline);
+    CallFuture future = new CallFuture(call, attempt);
     if (endpoint != null) {
-      EndpointBalancer.Endpoint chosen = endpoint;
       // Runs once, however the future ends: response, failure, deadline or cancel.
       future.whenComplete((value, failure) -> {
         if (failure == null) {
-          balancer.onSuccess(chosen);
+          balancer.onSuccess(endpoint);
         } else {
-          balancer.onFailure(chosen, failure, deadline.isExpired());
+          settle(endpoint, failure, attempt);
         }
       });
     }
     call.enqueue(future);
     return future;
+  }
+
+  /** The attempt's call, with its deadline as OkHttp's call timeout; frees the endpoint if it cannot be made. */
+  private Call newCall(Object[] args, EndpointBalancer.Endpoint endpoint, AttemptContext attempt, long nanos) {
+    Call call;
+    try {
+      call = http.newCall(request(args, endpoint, attempt));
+    } catch (RuntimeException e) {
+      if (endpoint != null) {
+        balancer.onAbandoned(endpoint);
+      }
+      throw e;
+    }
+    call.timeout().timeout(nanos, TimeUnit.NANOSECONDS);
+    return call;
   }
 
   @Override
@@ -145,32 +139,53 @@ final class HttpBinding implements BoundMethod {
     return "HttpBinding[" + description + "]";
   }
 
-  private Request request(Object[] args, EndpointBalancer.Endpoint endpoint) {
+  private Request request(Object[] args, EndpointBalancer.Endpoint endpoint, AttemptContext attempt) {
+    Request request;
     try {
-      return endpoint == null ? template.toRequest(args) : template.toRequest(endpoint.url(), args);
+      request = endpoint == null ? template.toRequest(args) : template.toRequest(endpoint.url(), args);
     } catch (JsonProcessingException e) {
-      throw new RpcTransportException(client, method,
-          description + ": the request body could not be written as JSON", false, e);
+      throw RpcTransportException.permanent(client, method,
+          description + ": the request body could not be written as JSON", e);
     }
+    Map<String, String> traceHeaders = attempt.headers();
+    if (deadlineHeader == null && traceHeaders.isEmpty()) {
+      return request;
+    }
+    Request.Builder builder = request.newBuilder();
+    if (deadlineHeader != null) {
+      builder.header(deadlineHeader, Long.toString(attempt.remaining(TimeUnit.MILLISECONDS)));
+    }
+    traceHeaders.forEach(builder::header);
+    return builder.build();
   }
 
-  /** The attempt's endpoint, remembered in the deadline so that a retry goes elsewhere. */
-  private EndpointBalancer.Endpoint pick(Deadline deadline) {
-    EndpointBalancer.Endpoint endpoint = balancer.pick(deadline.transportState());
-    if (endpoint == null) {
-      throw new RpcTransportException(client, method,
-          description + ": no endpoint is available (the endpoint source has found none yet)", false, null);
+  /** The attempt's endpoint (not one an earlier attempt of the call used, when another is usable). */
+  private EndpointBalancer.Endpoint pick(AttemptContext attempt) {
+    if (balancer == null) {
+      return null;
     }
-    deadline.transportState(endpoint);
+    EndpointBalancer.Endpoint endpoint = balancer.pick(attempt);
+    if (endpoint == null) {
+      throw RpcTransportException.permanent(client, method,
+          description + ": no endpoint is available (the endpoint source has found none yet)", null);
+    }
+    attempt.useEndpoint(endpoint.uri());
     return endpoint;
   }
 
-  /** A blocking attempt failed: the caller's interrupt says nothing about the endpoint. */
-  private void settle(EndpointBalancer.Endpoint endpoint, Throwable failure, Deadline deadline) {
-    if (Thread.currentThread().isInterrupted() && !deadline.isExpired()) {
+  /**
+   * An attempt failed: its endpoint's health learns of it, unless the attempt was given up by the
+   * caller (interrupted, or cancelled: a hedge that lost, or a caller's cancel) before its deadline.
+   */
+  private void settle(EndpointBalancer.Endpoint endpoint, Throwable failure, AttemptContext attempt) {
+    if (endpoint == null) {
+      return;
+    }
+    boolean givenUp = failure instanceof CancellationException || Thread.currentThread().isInterrupted();
+    if (givenUp && !attempt.isExpired()) {
       balancer.onAbandoned(endpoint);
     } else {
-      balancer.onFailure(endpoint, failure, deadline.isExpired());
+      balancer.onFailure(endpoint, failure, classifier);
     }
   }
 
@@ -179,21 +194,23 @@ final class HttpBinding implements BoundMethod {
    * throws {@code InterruptedIOException("timeout")}), otherwise a retryable transport failure.
    * A socket read or connect timeout of a user's client, before the deadline, is the latter.
    */
-  private RpcException failure(IOException e, Deadline deadline, long start) {
+  private RpcException failure(IOException e, AttemptContext attempt, long start) {
     if (log.isDebugEnabled()) {
       log.debug("{} failed after {} ms: {}", description, elapsedMillis(start), e.getClass().getSimpleName());
     }
-    if (Thread.currentThread().isInterrupted() && !deadline.isExpired()) {
+    if (Thread.currentThread().isInterrupted() && !attempt.isExpired()) {
       // okio reports the caller's interrupt as InterruptedIOException("interrupted"): not a timeout.
-      return new RpcTransportException(client, method, description + " was interrupted", false, e);
+      return RpcTransportException.interrupted(client, method, description, e);
     }
     boolean callTimeout = e instanceof InterruptedIOException && !(e instanceof SocketTimeoutException);
-    if (callTimeout || deadline.isExpired()) {
-      return timeout(deadline, e);
+    if (callTimeout || attempt.isExpired()) {
+      return attempt.timeoutException(client, method, e);
     }
+    String message = description + " failed: " + summary(e);
     // A certificate that did not verify will not verify on the next attempt either.
-    boolean retryable = !(e instanceof SSLPeerUnverifiedException || e instanceof SSLHandshakeException);
-    return new RpcTransportException(client, method, description + " failed: " + summary(e), retryable, e);
+    return e instanceof SSLPeerUnverifiedException || e instanceof SSLHandshakeException
+        ? RpcTransportException.permanent(client, method, message, e)
+        : RpcTransportException.retryable(client, method, message, e);
   }
 
   /**
@@ -206,10 +223,6 @@ final class HttpBinding implements BoundMethod {
       return e.getClass().getSimpleName();
     }
     return e.getClass().getSimpleName() + ": " + (message.length() > 120 ? message.substring(0, 120) + "..." : message);
-  }
-
-  private RpcTimeoutException timeout(Deadline deadline, Throwable cause) {
-    return new RpcTimeoutException(client, method, deadline.timeout(), cause);
   }
 
   private void logStatus(int code, long start) {
@@ -225,21 +238,21 @@ final class HttpBinding implements BoundMethod {
   /** The future of one enqueued call; cancelling it cancels the call. */
   private final class CallFuture extends CompletableFuture<Object> implements Callback {
     private final Call call;
-    private final Deadline deadline;
+    private final AttemptContext attempt;
     private final long start = System.nanoTime();
 
-    CallFuture(Call call, Deadline deadline) {
+    CallFuture(Call call, AttemptContext attempt) {
       this.call = call;
-      this.deadline = deadline;
+      this.attempt = attempt;
     }
 
     @Override
     public void onResponse(Call call, Response response) {
       try (response) {
         logStatus(response.code(), start);
-        complete(reader.read(response, call, deadline.timeSource().clock()));
+        complete(reader.read(response, call, attempt.timeSource().clock()));
       } catch (IOException e) {
-        completeExceptionally(failure(e, deadline, start));
+        completeExceptionally(failure(e, attempt, start));
       } catch (Throwable t) {
         completeExceptionally(t);
       }
@@ -248,7 +261,7 @@ final class HttpBinding implements BoundMethod {
     @Override
     public void onFailure(Call call, IOException e) {
       if (!isDone()) {
-        completeExceptionally(failure(e, deadline, start));
+        completeExceptionally(failure(e, attempt, start));
       }
     }
 

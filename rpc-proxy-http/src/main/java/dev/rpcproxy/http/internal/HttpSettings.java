@@ -14,6 +14,13 @@ import okhttp3.OkHttpClient;
  * @param defaultHeaders headers added to every request
  * @param maxResponseBytes the largest response body read
  * @param balancer picks each attempt's endpoint instead of {@code baseUrl}, or {@code null}
+ * @param deadlineHeader the header that carries each attempt's milliseconds left, or {@code null}
  */
 public record HttpSettings(OkHttpClient client, HttpUrl baseUrl, ObjectMapper objectMapper,
-    Headers defaultHeaders, long maxResponseBytes, EndpointBalancer balancer) {}
+    Headers defaultHeaders, long maxResponseBytes, EndpointBalancer balancer, String deadlineHeader) {
+
+  /** These settings with {@code balancer}. */
+  public HttpSettings withBalancer(EndpointBalancer balancer) {
+    return new HttpSettings(client, baseUrl, objectMapper, defaultHeaders, maxResponseBytes, balancer, deadlineHeader);
+  }
+}

@@ -139,7 +139,7 @@ public final class JaxRsParser {
         REQUIRES_BODY.contains(verb));
     ResponseReader reader = responseReader(verb, description);
     return new HttpBinding(context.client(), method.getName(), description, settings.client(), template,
-        reader, IDEMPOTENT.contains(verb), settings.balancer());
+        reader, IDEMPOTENT.contains(verb), settings.balancer(), context.classifier(), settings.deadlineHeader());
   }
 
   private String verb() {

@@ -26,7 +26,7 @@ final class ResponseReader {
   /** Error bodies are read up to this many bytes for {@link RemoteCallException#detail()}. */
   static final int SNIPPET_BYTES = 1024;
   /** ... and cut to this many characters. */
-  static final int SNIPPET_CHARS = 256;
+  static final int SNIPPET_CHARS = RemoteCallException.MAX_DETAIL;
 
   private final String client;
   private final String method;
@@ -81,8 +81,8 @@ final class ResponseReader {
   private Object decodeJson(byte[] bytes) {
     if (bytes.length == 0) {
       if (primitive) {
-        throw new RpcTransportException(client, method,
-            description + " returned an empty body for " + typeName, false, null);
+        throw RpcTransportException.permanent(client, method,
+            description + " returned an empty body for " + typeName, null);
       }
       return null;
     }
@@ -90,11 +90,11 @@ final class ResponseReader {
       return json.readValue(bytes);
     } catch (JsonProcessingException e) {
       // Jackson's message may quote the body; the cause keeps it, our message does not.
-      throw new RpcTransportException(client, method,
-          description + " returned a body that is not valid JSON for " + typeName, false, e);
+      throw RpcTransportException.permanent(client, method,
+          description + " returned a body that is not valid JSON for " + typeName, e);
     } catch (IOException e) {
-      throw new RpcTransportException(client, method,
-          description + " returned a body that could not be decoded as " + typeName, false, e);
+      throw RpcTransportException.permanent(client, method,
+          description + " returned a body that could not be decoded as " + typeName, e);
     }
   }
 
@@ -117,8 +117,8 @@ final class ResponseReader {
    */
   private RpcTransportException tooLarge(String what, Call call) {
     call.cancel();
-    return new RpcTransportException(client, method, description + " response body " + what
-        + " than maxResponseBytes (" + maxBytes + ")", false, null);
+    return RpcTransportException.permanent(client, method, description + " response body " + what
+        + " than maxResponseBytes (" + maxBytes + ")", null);
   }
 
   private RemoteCallException error(Response response, Clock clock) {
@@ -132,8 +132,14 @@ final class ResponseReader {
         retryAfter = RetryAfter.parse(header, clock);
       }
     }
-    return new RemoteCallException(client, method, Integer.toString(code), callerError, retryable,
-        retryAfter, snippet(response.body()), null);
+    String status = Integer.toString(code);
+    String detail = snippet(response.body());
+    if (callerError) {
+      return RemoteCallException.callerError(client, method, status, detail, null);
+    }
+    return retryable
+        ? RemoteCallException.retryable(client, method, status, retryAfter, detail, null)
+        : RemoteCallException.failure(client, method, status, detail, null);
   }
 
   /** 408, 429, 500, 502, 503 and 504 may well succeed on another attempt; other statuses not. */

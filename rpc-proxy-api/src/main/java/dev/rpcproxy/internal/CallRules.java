@@ -1,0 +1,158 @@
+package dev.rpcproxy.internal;
+
+import dev.rpcproxy.BulkheadFullException;
+import dev.rpcproxy.CircuitOpenException;
+import dev.rpcproxy.FailedCall;
+import dev.rpcproxy.FailureClassifier.Verdict;
+import dev.rpcproxy.RateLimitedException;
+import dev.rpcproxy.RpcTimeoutException;
+import dev.rpcproxy.RpcTransportException;
+import dev.rpcproxy.spi.AttemptContext;
+import dev.rpcproxy.spi.AttemptKind;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every decision of the pipeline, written once: what a call needs before it starts, what an
+ * attempt's result means for the breaker and the retry, and how a call's end is counted. The
+ * blocking path ({@link CallPipeline}) and the attempt engine ({@link AsyncCall}) both call these;
+ * only the waiting differs between them.
+ */
+final class CallRules {
+  /** What {@link #afterFailure} decided. */
+  static final long NO_RETRY = RetryPlan.NO_RETRY;
+
+  private CallRules() {}
+
+  // ---- before the call -------------------------------------------------------------------
+
+  /** The call's deadline on the plan's time source: its timeout from {@code start}, capped by an inbound deadline. */
+  static long callDeadline(MethodPlan plan, long start) {
+    return InboundDeadlines.cap(plan.time, start + plan.timeoutNanos);
+  }
+
+  /** Takes the call's permit of the bulkhead (or limit); {@code false} when it is full. */
+  static boolean acquirePermit(MethodPlan plan) {
+    return plan.bulkhead.tryAcquirePermission();
+  }
+
+  /** Returns the call's permit, exactly once, when the call has really ended. */
+  static void releasePermit(MethodPlan plan) {
+    plan.bulkhead.onComplete();
+  }
+
+  /** {@code true} if the bulkhead (or limit) has room for one more request now (a hedge). */
+  static boolean hasRoom(MethodPlan plan) {
+    return plan.bulkhead.getMetrics().getAvailableConcurrentCalls() > 0;
+  }
+
+  // ---- each attempt ----------------------------------------------------------------------
+
+  /** The context of attempt {@code number}, started at {@code now}. */
+  static AttemptContext attempt(MethodPlan plan, long now, long callDeadline, int number, AttemptKind kind,
+      AttemptContext previous, Map<String, String> headers) {
+    long deadline = callDeadline;
+    if (plan.attemptTimeoutNanos > 0 && now + plan.attemptTimeoutNanos - callDeadline < 0) {
+      deadline = now + plan.attemptTimeoutNanos;
+    }
+    plan.metrics.attemptSent(kind);
+    return new AttemptContext(plan.time, deadline, callDeadline, plan.timeoutNanos, number, kind, previous, headers);
+  }
+
+  /** Asks the breaker for one attempt. */
+  static boolean permitAttempt(MethodPlan plan, long now) {
+    return plan.guard.tryAcquire(now);
+  }
+
+  /** An attempt succeeded after {@code took} nanoseconds: the breaker records it. */
+  static void afterSuccess(MethodPlan plan, long took, long now) {
+    plan.breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+    plan.guard.check(now);
+    if (plan.hedge != null) {
+      plan.hedge.recordLatency(took, now);
+    }
+  }
+
+  /**
+   * An attempt failed: classifies the failure and records it on the breaker (the caller's errors
+   * only release the breaker's permission).
+   */
+  static Verdict afterFailure(MethodPlan plan, Throwable failure, long took, long now) {
+    Verdict verdict = plan.classifier.classify(failure);
+    if (verdict == Verdict.CALLER_ERROR) {
+      plan.breaker.releasePermission();
+    } else {
+      plan.breaker.onError(took, TimeUnit.NANOSECONDS, failure);
+      plan.guard.check(now);
+    }
+    return verdict;
+  }
+
+  /** An attempt was cancelled because another answered or the caller gave up: not recorded. */
+  static void afterCancel(MethodPlan plan) {
+    plan.breaker.releasePermission();
+  }
+
+  /** The wait before retrying after attempt {@code number} failed, or {@link #NO_RETRY}. */
+  static long retryDelay(MethodPlan plan, int number, Verdict verdict, Throwable failure, long callDeadline) {
+    if (plan.retry == null) {
+      return NO_RETRY;
+    }
+    return plan.retry.delayNanos(number, verdict, failure, callDeadline - plan.time.nanoTime());
+  }
+
+  // ---- the end of the call ---------------------------------------------------------------
+
+  /** How a failed call is counted. */
+  static Outcome outcomeOf(MethodPlan plan, Throwable failure) {
+    if (failure instanceof RpcTimeoutException) {
+      return Outcome.TIMEOUT;
+    }
+    if (failure instanceof CircuitOpenException) {
+      return Outcome.CIRCUIT_OPEN;
+    }
+    if (failure instanceof BulkheadFullException) {
+      return Outcome.BULKHEAD_FULL;
+    }
+    if (failure instanceof RateLimitedException) {
+      return Outcome.RATE_LIMITED;
+    }
+    return plan.classifier.classify(failure) == Verdict.CALLER_ERROR ? Outcome.CLIENT_ERROR : Outcome.FAILURE;
+  }
+
+  /** Whether a fallback may answer a call that ended this way. */
+  static boolean fallbackApplies(MethodPlan plan, Outcome outcome) {
+    return plan.fallback != null && outcome != Outcome.CLIENT_ERROR;
+  }
+
+  /** The fallback's answer (a value, or for async methods possibly a {@code CompletionStage}). */
+  static Object fallbackAnswer(MethodPlan plan, Object[] args, Throwable failure) throws Throwable {
+    return plan.fallback.apply(new FailedCall(plan.client, plan.method, args, failure));
+  }
+
+  /** A success of the whole call: the fallback's cache learns the answer. */
+  static void succeeded(MethodPlan plan, Object[] args, Object value) {
+    if (plan.fallback != null) {
+      plan.fallback.onSuccess(plan.client, plan.method, args, value);
+    }
+  }
+
+  // ---- the pipeline's own exceptions -----------------------------------------------------
+
+  static BulkheadFullException bulkheadFull(MethodPlan plan) {
+    return new BulkheadFullException(plan.client, plan.methodName, plan.maxConcurrentCalls);
+  }
+
+  static CircuitOpenException circuitOpen(MethodPlan plan) {
+    return new CircuitOpenException(plan.client, plan.methodName, plan.breaker.getName());
+  }
+
+  static RpcTimeoutException timeout(MethodPlan plan, Throwable cause) {
+    return new RpcTimeoutException(plan.client, plan.methodName, Duration.ofNanos(plan.timeoutNanos), cause);
+  }
+
+  static RpcTransportException nullFuture(MethodPlan plan) {
+    return RpcTransportException.permanent(plan.client, plan.methodName, "the transport returned no future", null);
+  }
+}
