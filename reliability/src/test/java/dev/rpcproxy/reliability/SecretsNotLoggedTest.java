@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.rpcproxy.Policy;
 import dev.rpcproxy.RetryPolicy;
 import dev.rpcproxy.RpcProxy;
+import dev.rpcproxy.testing.FakeTime;
 import dev.rpcproxy.grpc.GrpcTransport;
 import dev.rpcproxy.http.HttpTransport;
 import dev.rpcproxy.reliability.proto.InventoryGrpc;
@@ -82,9 +83,11 @@ class SecretsNotLoggedTest {
     })) {
       HttpTransport transport = HttpTransport.builder().baseUrl(server.baseUrl())
           .header("Authorization", AUTH).header("Cookie", COOKIE).header("Proxy-Authorization", PROXY_AUTH).build();
+      FakeTime time = new FakeTime();
       Api api = RpcProxy.builder(Api.class)
           .name("secrets")
           .transport(transport)
+          .timeSource(time)
           .policy(Policy.builder().timeout(Duration.ofMillis(300))
               .circuitBreaker(CircuitBreakerConfig.custom().slidingWindowSize(4).minimumNumberOfCalls(4)
                   .waitDurationInOpenState(Duration.ofMillis(50)).build())
@@ -104,7 +107,7 @@ class SecretsNotLoggedTest {
             failures.add(e);
           }
           if (i == 10) {
-            Thread.sleep(80); // let the breaker half-open, so its transitions are logged too
+            time.advance(Duration.ofMillis(80)); // let the breaker half-open, so its transitions are logged too
           }
         }
       });

@@ -73,7 +73,8 @@ final class CallPipeline {
       long attemptStart = plan.waitsForPermit ? plan.time.nanoTime() : start;
       AttemptContext attempt = null;
       for (int number = 1; ; number++) {
-        if ((number > 1 || plan.waitsForPermit) && callDeadline - plan.time.nanoTime() <= 0) {
+        // attemptStart is read after any permit wait or backoff; an inbound deadline may be spent already.
+        if (callDeadline - attemptStart <= 0) {
           throw CallRules.timeout(plan, null);
         }
         if (!CallRules.permitAttempt(plan, attemptStart)) {

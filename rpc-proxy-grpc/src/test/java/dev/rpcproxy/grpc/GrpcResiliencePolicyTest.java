@@ -11,6 +11,7 @@ import dev.rpcproxy.Policy;
 import dev.rpcproxy.RemoteCallException;
 import dev.rpcproxy.RetryPolicy;
 import dev.rpcproxy.RpcProxy;
+import dev.rpcproxy.testing.FakeTime;
 import dev.rpcproxy.grpc.test.CreateTicketRequest;
 import dev.rpcproxy.grpc.test.GetTicketRequest;
 import dev.rpcproxy.grpc.test.Ticket;
@@ -168,20 +169,19 @@ class GrpcResiliencePolicyTest {
   @Test
   void nonNegativePushbackIsTheRetryDelayAndMakesResourceExhaustedRetryable() {
     service.onGet = TestTicketService.failWith(Status.RESOURCE_EXHAUSTED, "20");
+    FakeTime time = new FakeTime();
     TicketClient tickets = client(Policy.builder().timeout(Duration.ofSeconds(5)).retry(threeAttempts()).build())
-        .build();
+        .timeSource(time).build();
 
-    long start = System.nanoTime();
     assertThatThrownBy(() -> tickets.getTicket(GET))
         .isInstanceOfSatisfying(RemoteCallException.class, e -> {
           assertThat(e.status()).isEqualTo("RESOURCE_EXHAUSTED");
           assertThat(e.isRetryable()).isTrue();
           assertThat(e.retryAfter()).hasValue(Duration.ofMillis(20));
         });
-    long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
     assertThat(service.getCalls).hasValue(3);
-    assertThat(tookMillis).as("two waits of the pushback").isGreaterThanOrEqualTo(40);
+    assertThat(time.slept()).as("two waits of the pushback, the backoff being shorter").isEqualTo(Duration.ofMillis(40));
   }
 
   @Test

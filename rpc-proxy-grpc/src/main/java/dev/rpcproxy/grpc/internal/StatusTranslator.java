@@ -35,24 +35,12 @@ final class StatusTranslator {
    * @param failure what {@code ClientCalls} threw or reported
    */
   static RuntimeException translate(String client, String method, AttemptContext attempt, Throwable failure) {
-    Status status = null;
-    Metadata trailers = null;
-    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof StatusRuntimeException sre) {
-        status = sre.getStatus();
-        trailers = sre.getTrailers();
-        break;
-      }
-      if (t instanceof StatusException se) {
-        status = se.getStatus();
-        trailers = se.getTrailers();
-        break;
-      }
-    }
-    if (status == null) {
+    StatusException found = findStatus(failure);
+    if (found == null) {
       return RpcTransportException.permanent(client, method,
           "gRPC call failed: " + failure.getClass().getName(), failure);
     }
+    Status status = found.getStatus();
     Status.Code code = status.getCode();
     String detail = status.getDescription();
     switch (code) {
@@ -81,10 +69,30 @@ final class StatusTranslator {
       return RpcTransportException.permanent(client, method,
           "the call failed on this side: " + (detail == null ? code.name() : detail), failure);
     }
-    // The service's failures (CANCELLED, DATA_LOSS, INTERNAL, UNKNOWN and anything new too).
-    // Retryable: UNAVAILABLE (nothing was processed) and ABORTED (a
-    // conflict that a fresh attempt may not meet); RESOURCE_EXHAUSTED only when the server said
-    // when to come back. A negative or unparseable pushback means "do not retry" (gRFC A6).
+    return serviceFailure(client, method, code, detail, found.getTrailers(), failure);
+  }
+
+  /** The first gRPC status in the cause chain, as a {@link StatusException}; {@code null} if none. */
+  private static StatusException findStatus(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof StatusRuntimeException sre) {
+        return new StatusException(sre.getStatus(), sre.getTrailers());
+      }
+      if (t instanceof StatusException se) {
+        return se;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The service's failures (CANCELLED, DATA_LOSS, INTERNAL, UNKNOWN and anything new too).
+   * Retryable: UNAVAILABLE (nothing was processed) and ABORTED (a conflict that a fresh attempt
+   * may not meet); RESOURCE_EXHAUSTED only when the server said when to come back. A negative or
+   * unparseable pushback means "do not retry" (gRFC A6).
+   */
+  private static RemoteCallException serviceFailure(String client, String method, Status.Code code, String detail,
+      Metadata trailers, Throwable failure) {
     boolean retryable = code == Status.Code.UNAVAILABLE || code == Status.Code.ABORTED;
     Duration retryAfter = null;
     String pushback = trailers == null ? null : trailers.get(RETRY_PUSHBACK_MS);

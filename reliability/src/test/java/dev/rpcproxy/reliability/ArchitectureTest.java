@@ -1,0 +1,72 @@
+package dev.rpcproxy.reliability;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The layers of STYLE.md point 3, as rules over the published modules' main classes: public API
+ * ({@code dev.rpcproxy}, {@code .http}, {@code .grpc}), the SPI, and each module's
+ * {@code internal} packages, which no other module may use.
+ */
+class ArchitectureTest {
+  private static JavaClasses classes;
+
+  @BeforeAll
+  static void importMainClasses() {
+    classes = new ClassFileImporter()
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .withImportOption(location -> !location.contains("-tests.jar")) // the api test-jar's helpers
+        .importPackages("dev.rpcproxy");
+  }
+
+  @Test
+  void theCoresInternalsAreUsedOnlyByTheCore() {
+    ArchRule rule = noClasses().that().resideOutsideOfPackages("dev.rpcproxy", "dev.rpcproxy.internal..")
+        .and().resideInAPackage("dev.rpcproxy..")
+        .should().dependOnClassesThat().resideInAPackage("dev.rpcproxy.internal..")
+        .because("only rpc-proxy-api's own public classes may reach into its internals");
+    rule.check(classes);
+  }
+
+  @Test
+  void eachTransportsInternalsAreUsedOnlyByThatTransport() {
+    for (String module : new String[] {"http", "grpc"}) {
+      noClasses().that().resideOutsideOfPackage("dev.rpcproxy." + module + "..")
+          .should().dependOnClassesThat().resideInAPackage("dev.rpcproxy." + module + ".internal..")
+          .because("a module's internal package is not part of its API")
+          .check(classes);
+    }
+  }
+
+  @Test
+  void theSpiDependsOnTheApiOnly() {
+    noClasses().that().resideInAPackage("dev.rpcproxy.spi..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.rpcproxy.internal..", "dev.rpcproxy.http..",
+            "dev.rpcproxy.grpc..")
+        .check(classes);
+  }
+
+  @Test
+  void theCoreKnowsNoTransport() {
+    noClasses().that().resideInAnyPackage("dev.rpcproxy", "dev.rpcproxy.spi..", "dev.rpcproxy.internal..")
+        .should().dependOnClassesThat().resideInAnyPackage("okhttp3..", "okio..", "io.grpc..",
+            "com.fasterxml.jackson..", "jakarta.ws.rs..", "com.google.protobuf..",
+            "dev.rpcproxy.http..", "dev.rpcproxy.grpc..")
+        .because("rpc-proxy-api depends on Resilience4j, Micrometer, SLF4J and Caffeine only")
+        .check(classes);
+  }
+
+  @Test
+  void transportsDoNotDependOnEachOther() {
+    noClasses().that().resideInAPackage("dev.rpcproxy.http..")
+        .should().dependOnClassesThat().resideInAPackage("dev.rpcproxy.grpc..").check(classes);
+    noClasses().that().resideInAPackage("dev.rpcproxy.grpc..")
+        .should().dependOnClassesThat().resideInAPackage("dev.rpcproxy.http..").check(classes);
+  }
+}
