@@ -46,7 +46,8 @@ final class ClientResources {
 
   private CircuitBreaker create(String name, CircuitBreakerConfig config) {
     // Resilience4j reads open-state waits and time windows from this clock: tests run them instantly.
-    return new CircuitBreakerStateMachine(name, config, time.clock());
+    // (Since Resilience4j 2.3 the clock is part of the config, no longer a constructor argument.)
+    return new CircuitBreakerStateMachine(name, CircuitBreakerConfig.from(config).clock(time.clock()).build());
   }
 
   /** The retry budget of {@code policy}, shared by every method of the client that uses it. */

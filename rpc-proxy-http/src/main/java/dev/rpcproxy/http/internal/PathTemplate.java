@@ -10,7 +10,10 @@ import okhttp3.HttpUrl;
 /**
  * A parsed {@code @Path} such as {@code /restaurants/{id}/menu}: segments of literal text and
  * {@code {name}} (or {@code {name: regex}}) variables. Immutable; {@link #appendTo} fills in the
- * variables, each encoded as part of one path segment ({@code /} becomes {@code %2F}).
+ * variables, each percent-encoded as part of one path segment as JAX-RS clients do: only RFC 3986
+ * unreserved characters, sub-delimiters but {@code ;}, {@code :} and {@code @} are sent as they
+ * are, so {@code /} becomes {@code %2F} and {@code ;} (a matrix parameter to a JAX-RS server)
+ * becomes {@code %3B}. Literal text keeps its {@code ;}.
  */
 final class PathTemplate {
   private final String text;
@@ -87,9 +90,68 @@ final class PathTemplate {
       literal.setLength(0);
     }
     if (!parts.isEmpty()) {
-      segments.add(new Segment(parts.toArray(String[]::new)));
+      String[] encoded = parts.toArray(String[]::new);
+      for (int i = 0; i < encoded.length; i++) {
+        if (encoded[i] == null) {
+          i++;  // a variable's name
+        } else {
+          StringBuilder out = new StringBuilder();
+          encode(encoded[i], true, out);
+          encoded[i] = out.toString();
+        }
+      }
+      segments.add(new Segment(encoded));
       parts.clear();
     }
+  }
+
+  private static final boolean[] SAFE = new boolean[128];
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+  static {
+    String safe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,=:@";
+    for (int i = 0; i < safe.length(); i++) {
+      SAFE[safe.charAt(i)] = true;
+    }
+  }
+
+  /**
+   * Appends {@code text} percent-encoded for a path segment (UTF-8); {@code ;} stays as it is only
+   * when {@code keepSemicolon} (literal template text, where it may start a matrix parameter).
+   */
+  static void encode(String text, boolean keepSemicolon, StringBuilder out) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 128 && (SAFE[c] || (c == ';' && keepSemicolon))) {
+        out.append(c);
+        continue;
+      }
+      int codePoint = c;
+      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        codePoint = Character.toCodePoint(c, text.charAt(++i));
+      } else if (Character.isSurrogate(c)) {
+        codePoint = '?';  // unpaired: what String.getBytes(UTF_8) sends too
+      }
+      if (codePoint < 0x80) {
+        percent(codePoint, out);
+      } else if (codePoint < 0x800) {
+        percent(0xC0 | codePoint >> 6, out);
+        percent(0x80 | codePoint & 0x3F, out);
+      } else if (codePoint < 0x10000) {
+        percent(0xE0 | codePoint >> 12, out);
+        percent(0x80 | codePoint >> 6 & 0x3F, out);
+        percent(0x80 | codePoint & 0x3F, out);
+      } else {
+        percent(0xF0 | codePoint >> 18, out);
+        percent(0x80 | codePoint >> 12 & 0x3F, out);
+        percent(0x80 | codePoint >> 6 & 0x3F, out);
+        percent(0x80 | codePoint & 0x3F, out);
+      }
+    }
+  }
+
+  private static void percent(int octet, StringBuilder out) {
+    out.append('%').append(HEX[octet >> 4 & 0xF]).append(HEX[octet & 0xF]);
   }
 
   /** The template as written, for logs and messages. */
@@ -122,16 +184,17 @@ final class PathTemplate {
    */
   void appendTo(HttpUrl.Builder url, Object[] args) {
     for (Segment segment : segments) {
-      url.addPathSegment(segment.expand(args));
+      url.addEncodedPathSegment(segment.expand(args));
     }
     if (trailingSlash) {
-      url.addPathSegment("");
+      url.addEncodedPathSegment("");
     }
   }
 
   /**
    * One path segment. {@code parts[i] == null} marks a variable whose name is {@code parts[i+1]};
-   * after {@link #resolve}, its argument index is {@code args[i]}.
+   * after {@link #resolve}, its argument index is {@code args[i]}. Literal parts are stored
+   * encoded; {@link #expand} encodes the values and returns the encoded segment.
    */
   private static final class Segment {
     private final String[] parts;
@@ -174,8 +237,9 @@ final class PathTemplate {
         if (value == null) {
           throw new IllegalArgumentException("@PathParam(\"" + name + "\") is null");
         }
-        out.append(value);
+        encode(value.toString(), false, out);
       }
+      // Encoding keeps '.' and never yields it from anything else, so this sees the value as given.
       String segment = out.toString();
       if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
         throw new IllegalArgumentException("a @PathParam value made the path segment empty, '.' or '..'"

@@ -48,4 +48,19 @@ class PathTemplateTest {
     assertThatThrownBy(() -> PathTemplate.parse("/items/{id")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> PathTemplate.parse("/items/{}")).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void valuesAreEncodedAsJaxRsClientsEncodeThem() {
+    Map<String, Integer> id = Map.of("id", 0);
+    assertThat(expand("/items/{id}", id, "semi;colon")).isEqualTo("/base/items/semi%3Bcolon");
+    assertThat(expand("/items/{id}", id, "a b/c?d#e%f[g]")).isEqualTo("/base/items/a%20b%2Fc%3Fd%23e%25f%5Bg%5D");
+    assertThat(expand("/items/{id}", id, "~-._!$&'()*+,=:@")).isEqualTo("/base/items/~-._!$&'()*+,=:@");
+    assertThat(expand("/items/{id}", id, "ü✓😀")).isEqualTo("/base/items/%C3%BC%E2%9C%93%F0%9F%98%80");
+    assertThat(expand("/items/{id}", id, "%2F")).isEqualTo("/base/items/%252F");
+  }
+
+  @Test
+  void literalTextKeepsItsMatrixParameters() {
+    assertThat(expand("/items;v=2/{id}", Map.of("id", 0), "a;b")).isEqualTo("/base/items;v=2/a%3Bb");
+  }
 }
