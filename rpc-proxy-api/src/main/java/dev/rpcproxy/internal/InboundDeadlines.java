@@ -4,8 +4,11 @@ import dev.rpcproxy.Deadlines;
 import dev.rpcproxy.TimeSource;
 import dev.rpcproxy.spi.InboundDeadline;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import org.slf4j.LoggerFactory;
 
 /**
  * The deadlines a call inherits: the thread's {@link Deadlines} scope and every
@@ -23,10 +26,26 @@ public final class InboundDeadlines {
 
   private InboundDeadlines() {}
 
+  /**
+   * The providers on the class path that work: rpc-proxy-grpc without grpc-java beside it (its
+   * grpc dependencies are optional) must not break every other call, so a provider that cannot be
+   * loaded or asked is left out and logged.
+   */
   private static InboundDeadline[] load() {
     List<InboundDeadline> found = new ArrayList<>();
-    for (InboundDeadline provider : ServiceLoader.load(InboundDeadline.class, InboundDeadlines.class.getClassLoader())) {
-      found.add(provider);
+    Iterator<InboundDeadline> providers =
+        ServiceLoader.load(InboundDeadline.class, InboundDeadlines.class.getClassLoader()).iterator();
+    for (int tries = 0; tries < 100; tries++) { // a broken iterator may fail the same way each time
+      try {
+        if (!providers.hasNext()) {
+          break;
+        }
+        InboundDeadline provider = providers.next();
+        provider.remainingNanos(); // loads what it needs now, not on a caller's first call
+        found.add(provider);
+      } catch (ServiceConfigurationError | LinkageError e) {
+        LoggerFactory.getLogger(InboundDeadlines.class).warn("Inbound deadline provider not used: {}", e.toString());
+      }
     }
     return found.toArray(new InboundDeadline[0]);
   }
