@@ -28,4 +28,24 @@ class ChaosFastTest {
       assertThat(figures.breakerOpenings).as(figures.name + " breaker openings").isPositive();
     }
   }
+
+  /**
+   * The same faults with the second round's policies (hedging, attempt timeouts, an adaptive
+   * limit): the same invariants, the servers' bound doubled for the hedges, retries and hedges
+   * within the retry budget, and hedges really sent.
+   */
+  @Test
+  void withHedgingAttemptTimeoutsAndAnAdaptiveLimitEveryPromiseHolds() throws Exception {
+    ChaosHarness.Result result = new ChaosHarness(ChaosHarness.Config.fast(7).withSecondRound()).run();
+    System.out.println(result.table());
+
+    assertThat(result.violations).as(result.table()).isEmpty();
+    assertThat(result.leaks).as(result.table()).isEmpty();
+    assertThat(result.maxOvershootMillis()).isLessThan(200);
+    for (ChaosHarness.ClientFigures figures : new ChaosHarness.ClientFigures[] {result.rest, result.grpc}) {
+      assertThat(figures.seen(ChaosHarness.Seen.SUCCESS)).as(figures.name + " successes").isPositive();
+      assertThat(figures.attemptsHedge).as(figures.name + " hedges sent").isPositive();
+      assertThat(figures.breakerOpenings).as(figures.name + " breaker openings").isPositive();
+    }
+  }
 }

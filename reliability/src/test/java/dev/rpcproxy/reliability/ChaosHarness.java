@@ -80,18 +80,35 @@ final class ChaosHarness {
    */
   record Config(Duration duration, int threads, long seed, Duration healthyPhase, Duration outagePhase,
       Duration timeout, int maxConcurrentCalls, Duration breakerOpenWait, long maxOvershootMillis,
-      long maxHeapGrowthBytes, int thinkMicros, boolean viaProxy, long targetCalls, Duration maxDuration) {
+      long maxHeapGrowthBytes, int thinkMicros, boolean viaProxy, long targetCalls, Duration maxDuration,
+      boolean secondRound) {
+
+    /**
+     * Requests of one call the servers may see at once: with {@code secondRound} (hedging, attempt
+     * timeouts and an adaptive limit, see {@link HarnessPolicy}) a call may have a hedge in flight.
+     */
+    int attemptsPerCall() {
+      return secondRound ? HarnessPolicy.HEDGE_ATTEMPTS : 1;
+    }
+
+    /** The same run with the second round's policies switched on. */
+    Config withSecondRound() {
+      return new Config(duration, threads, seed, healthyPhase, outagePhase, timeout, maxConcurrentCalls,
+          breakerOpenWait, maxOvershootMillis, maxHeapGrowthBytes, thinkMicros, viaProxy, targetCalls, maxDuration, true);
+    }
 
     /** The default-build subset: a few seconds, fixed seed. */
     static Config fast(long seed) {
       return new Config(Duration.ofMillis(6_500), 8, seed, Duration.ofMillis(1_500), Duration.ofMillis(1_000),
-          Duration.ofMillis(300), 6, Duration.ofMillis(250), 200, 64L << 20, 4_000, false, 0, Duration.ofMillis(6_500));
+          Duration.ofMillis(300), 6, Duration.ofMillis(250), 200, 64L << 20, 4_000, false, 0, Duration.ofMillis(6_500),
+          false);
     }
 
     /**
      * The soak, from system properties {@code soak.duration}, {@code soak.threads}, {@code soak.seed},
      * {@code soak.healthyPhase}, {@code soak.outagePhase}, {@code soak.thinkMicros}, {@code soak.viaProxy},
-     * {@code soak.calls} (a call count instead of a duration) and {@code soak.maxDuration} (its safety bound).
+     * {@code soak.calls} (a call count instead of a duration), {@code soak.maxDuration} (its safety bound)
+     * and {@code soak.secondRound} (hedging, attempt timeouts, adaptive limit; default on).
      */
     static Config soak() {
       Duration duration = Duration.parse(System.getProperty("soak.duration", "PT3M"));
@@ -105,7 +122,8 @@ final class ChaosHarness {
           Integer.getInteger("soak.thinkMicros", 8_000),
           Boolean.getBoolean("soak.viaProxy"),
           Long.getLong("soak.calls", 0L),
-          Duration.parse(System.getProperty("soak.maxDuration", "PT40M")));
+          Duration.parse(System.getProperty("soak.maxDuration", "PT40M")),
+          Boolean.parseBoolean(System.getProperty("soak.secondRound", "true")));
     }
   }
 
@@ -126,6 +144,10 @@ final class ChaosHarness {
     final java.util.concurrent.atomic.AtomicReference<String> slowest = new java.util.concurrent.atomic.AtomicReference<>("none");
     final MarkingFallback fallback = new MarkingFallback();
     long timerCount;
+    /** {@code rpc.client.attempts} by kind: first, retry, hedge. */
+    long attemptsFirst;
+    long attemptsRetry;
+    long attemptsHedge;
     final Map<String, Long> timerByOutcome = new LinkedHashMap<>();
     long fallbackCounter;
     /** Through the proxy: connections the proxy accepted for this client. */
@@ -200,6 +222,9 @@ final class ChaosHarness {
         row(out, "seen " + s.name().toLowerCase(Locale.ROOT), rest.seen(s), grpc.seen(s));
       }
       row(out, "sum of rpc.client.calls counts", rest.timerCount, grpc.timerCount);
+      out.append(String.format(Locale.ROOT, "| rpc.client.attempts first / retry / hedge | %d / %d / %d | %d / %d / %d |%n",
+          rest.attemptsFirst, rest.attemptsRetry, rest.attemptsHedge, grpc.attemptsFirst, grpc.attemptsRetry,
+          grpc.attemptsHedge));
       for (String outcome : rest.timerByOutcome.keySet()) {
         row(out, "  outcome=" + outcome, rest.timerByOutcome.get(outcome), grpc.timerByOutcome.getOrDefault(outcome, 0L));
       }
@@ -432,8 +457,8 @@ final class ChaosHarness {
     awaitNoLeak("gRPC server calls in flight", () -> grpcServer.inFlight() == 0, grpcServer::inFlight);
     for (String client : List.of(REST, GRPC)) {
       awaitNoLeak("bulkhead permits of " + client,
-          () -> bulkheadAvailable(registry, client) == config.maxConcurrentCalls(),
-          () -> config.maxConcurrentCalls() - (long) bulkheadAvailable(registry, client));
+          () -> permitsHeld(registry, client) == 0,
+          () -> (long) permitsHeld(registry, client));
     }
     result.heapAtEnd = heapAfterGc();
     if (result.heapAtEnd - result.heapAfterWarmup > config.maxHeapGrowthBytes()) {
@@ -642,6 +667,9 @@ final class ChaosHarness {
       figures.timerByOutcome.merge(timer.getId().getTag("outcome"), timer.count(), Long::sum);
     }
     figures.timerCount = timers;
+    figures.attemptsFirst = attempts(registry, figures.name, "first");
+    figures.attemptsRetry = attempts(registry, figures.name, "retry");
+    figures.attemptsHedge = attempts(registry, figures.name, "hedge");
     figures.fallbackCounter = (long) registry.find("rpc.client.fallbacks").tag("client", figures.name)
         .counters().stream().mapToDouble(Counter::count).sum();
     figures.serverMaxInFlight = serverMax;
@@ -657,6 +685,17 @@ final class ChaosHarness {
     }
     if (timers != issued) {
       result.violations.add(figures.name + ": " + issued + " calls issued but rpc.client.calls counted " + timers);
+    }
+    if (figures.attemptsFirst > issued) {
+      result.violations.add(figures.name + ": " + figures.attemptsFirst + " first attempts for " + issued + " calls");
+    }
+    // Retries and hedges share the retry budget: 20% of the calls plus 10 a second over a 10 s
+    // window, for a run no longer than its configured bound.
+    long runSeconds = Math.max(config.duration().toSeconds(), config.maxDuration().toSeconds()) + 1;
+    long budget = (long) (0.2 * figures.attemptsFirst) + 10L * (runSeconds + 10);
+    if (figures.attemptsRetry + figures.attemptsHedge > budget) {
+      result.violations.add(figures.name + ": " + (figures.attemptsRetry + figures.attemptsHedge)
+          + " retries and hedges, over the retry budget's " + budget);
     }
     long produced = figures.fallback.answers.sum();
     if (figures.fallbackCounter != produced) {
@@ -674,16 +713,18 @@ final class ChaosHarness {
     // A call the client abandons (deadline, caller's cancel) ends for the client, and frees its
     // permit, a moment before the server can notice the hang-up (FIN, RST_STREAM): in that moment
     // the server may hold one abandoned request next to a full bulkhead's worth of new ones.
-    if (!config.viaProxy() && serverMax > config.maxConcurrentCalls() + ABANDONED_ALLOWANCE) {
-      result.violations.add(figures.name + ": the server saw " + serverMax + " calls at once, bulkhead is "
-          + config.maxConcurrentCalls() + " (+" + ABANDONED_ALLOWANCE + " abandoned calls not yet noticed)");
+    int bound = config.maxConcurrentCalls() * config.attemptsPerCall();
+    if (!config.viaProxy() && serverMax > bound + ABANDONED_ALLOWANCE) {
+      result.violations.add(figures.name + ": the server saw " + serverMax + " calls at once, bulkhead "
+          + config.maxConcurrentCalls() + " x " + config.attemptsPerCall() + " attempts per call is " + bound
+          + " (+" + ABANDONED_ALLOWANCE + " abandoned calls not yet noticed)");
     }
     // Through the proxy the network delays or swallows hang-ups (latency, slow close, black holes),
     // so the server cannot see when a call was abandoned: the bound is checked where the calls are
     // made, at the transport, with the same allowance (a permit is freed as its attempt is cancelled).
-    if (figures.clientMaxInFlight > config.maxConcurrentCalls() + ABANDONED_ALLOWANCE) {
+    if (figures.clientMaxInFlight > bound + ABANDONED_ALLOWANCE) {
       result.violations.add(figures.name + ": " + figures.clientMaxInFlight + " attempts in flight at the transport at once,"
-          + " bulkhead is " + config.maxConcurrentCalls() + " (+" + ABANDONED_ALLOWANCE + ")");
+          + " bound is " + bound + " (+" + ABANDONED_ALLOWANCE + ")");
     }
     if (TimeUnit.NANOSECONDS.toMillis(figures.maxOvershootNanos.get()) > config.maxOvershootMillis()) {
       result.violations.add(String.format(Locale.ROOT, "%s: a call overshot its deadline by %.1f ms (bound %d ms)",
@@ -697,9 +738,15 @@ final class ChaosHarness {
     }
   }
 
-  private static double bulkheadAvailable(MeterRegistry registry, String name) {
-    Gauge gauge = registry.find("resilience4j.bulkhead.available.concurrent.calls").tag("name", name).gauge();
+  /** Permits of the client's concurrency limit (fixed or adaptive) held now. */
+  private static double permitsHeld(MeterRegistry registry, String name) {
+    Gauge gauge = registry.find("rpc.client.concurrency.in.flight").tag("client", name).gauge();
     return gauge == null ? Double.NaN : gauge.value();
+  }
+
+  private static long attempts(MeterRegistry registry, String client, String kind) {
+    return (long) registry.find("rpc.client.attempts").tags("client", client, "kind", kind).counters().stream()
+        .mapToDouble(Counter::count).sum();
   }
 
   private void awaitNoLeak(String what, BooleanSupplier ok, java.util.function.LongSupplier amount) throws InterruptedException {

@@ -1,5 +1,7 @@
 package dev.rpcproxy.reliability;
 
+import dev.rpcproxy.ConcurrencyLimit;
+import dev.rpcproxy.HedgePolicy;
 import dev.rpcproxy.Policy;
 import dev.rpcproxy.RetryPolicy;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -13,12 +15,25 @@ import java.time.Duration;
  * of {@code maxConcurrentCalls} (the bulkhead invariants then read the limit in force).
  */
 final class HarnessPolicy {
+  /** Copies of one call with the second round's hedging, the first included. */
+  static final int HEDGE_ATTEMPTS = 2;
+
   private HarnessPolicy() {}
 
   static Policy forClients(ChaosHarness.Config config) {
-    return Policy.builder()
+    Policy.Builder policy = Policy.builder()
         .timeout(config.timeout())
-        .maxConcurrentCalls(config.maxConcurrentCalls())
+        .maxConcurrentCalls(config.maxConcurrentCalls());
+    if (config.secondRound()) {
+      // The adaptive limit may not exceed the fixed bulkhead, so the servers' bound stays the same
+      // per call; hedges (idempotent reads only) may double it, which the invariants allow.
+      policy.concurrencyLimit(ConcurrencyLimit.adaptiveBuilder()
+              .initialLimit(config.maxConcurrentCalls()).minLimit(1).maxLimit(config.maxConcurrentCalls()).build())
+          .attemptTimeout(config.timeout().dividedBy(2))
+          .hedge(HedgePolicy.builder().maxAttempts(HEDGE_ATTEMPTS)
+              .delayAtPercentile(90, Duration.ofMillis(10), Duration.ofMillis(100)).build());
+    }
+    return policy
         .circuitBreaker(CircuitBreakerConfig.custom()
             .failureRateThreshold(50)
             .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
