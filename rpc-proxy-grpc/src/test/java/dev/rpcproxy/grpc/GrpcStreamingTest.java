@@ -449,6 +449,8 @@ class GrpcStreamingTest {
     Stream<Ticket> first = watcher.watchTickets(WATCH);
     Stream<Ticket> second = watcher.watchTickets(WATCH);
     assertThat(first.iterator().next().getId()).isEqualTo("t-1");
+    // Both streams have reached the server (its handler has run) before they are closed.
+    assertThat(second.iterator().next().getId()).isEqualTo("t-1");
     assertThat(availablePermits()).isZero();
     try (Stream<Ticket> third = watcher.watchTickets(WATCH)) {
       assertThatThrownBy(third::toList).isInstanceOf(BulkheadFullException.class);

@@ -5,14 +5,10 @@ import dev.rpcproxy.spi.StreamingMethod;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
-import io.grpc.ClientInterceptors;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.stub.MetadataUtils;
-import java.util.Map;
 import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One interface method bound to one server-streaming RPC. Each attempt is a new
@@ -24,19 +20,17 @@ import java.util.concurrent.TimeUnit;
 public final class ServerStreamingRpc implements StreamingMethod {
   private final String client;
   private final String method;
-  private final Channel channel;
+  private final AttemptChannel calls;
   @SuppressWarnings("rawtypes")
   private final MethodDescriptor rpc;
-  private final CallOptions callOptions;
   private final boolean idempotent;
 
   ServerStreamingRpc(String client, String method, Channel channel, MethodDescriptor<?, ?> rpc,
       CallOptions callOptions, boolean idempotent) {
     this.client = client;
     this.method = method;
-    this.channel = channel;
+    this.calls = new AttemptChannel(channel, callOptions);
     this.rpc = rpc;
-    this.callOptions = callOptions;
     this.idempotent = idempotent;
   }
 
@@ -51,7 +45,7 @@ public final class ServerStreamingRpc implements StreamingMethod {
     }
     ClientCall<Object, Object> call;
     try {
-      call = channel(attempt).newCall(rpc, callOptions.withDeadlineAfter(remaining, TimeUnit.NANOSECONDS));
+      call = calls.channel(attempt).newCall(rpc, calls.options(remaining));
     } catch (RuntimeException e) {
       messages.onSubscribe(Cancelled.SUBSCRIPTION);
       messages.onError(StatusTranslator.translate(client, method, attempt, e));
@@ -73,17 +67,6 @@ public final class ServerStreamingRpc implements StreamingMethod {
   @Override
   public boolean isIdempotent() {
     return idempotent;
-  }
-
-  /** The channel, with the attempt's trace-context headers attached as metadata when it has any. */
-  private Channel channel(AttemptContext attempt) {
-    Map<String, String> headers = attempt.headers();
-    if (headers.isEmpty()) {
-      return channel;
-    }
-    Metadata metadata = new Metadata();
-    headers.forEach((name, value) -> metadata.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value));
-    return ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(metadata));
   }
 
   @Override

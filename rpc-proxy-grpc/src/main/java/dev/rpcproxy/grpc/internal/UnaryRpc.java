@@ -6,14 +6,9 @@ import dev.rpcproxy.spi.BoundMethod;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
-import io.grpc.ClientInterceptors;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.MetadataUtils;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One interface method bound to one unary RPC. Each attempt is a new {@code ClientCall} whose
@@ -23,19 +18,17 @@ import java.util.concurrent.TimeUnit;
 public final class UnaryRpc implements BoundMethod {
   private final String client;
   private final String method;
-  private final Channel channel;
+  private final AttemptChannel calls;
   @SuppressWarnings("rawtypes")
   private final MethodDescriptor rpc;
-  private final CallOptions callOptions;
   private final boolean idempotent;
 
   UnaryRpc(String client, String method, Channel channel, MethodDescriptor<?, ?> rpc,
       CallOptions callOptions, boolean idempotent) {
     this.client = client;
     this.method = method;
-    this.channel = channel;
+    this.calls = new AttemptChannel(channel, callOptions);
     this.rpc = rpc;
-    this.callOptions = callOptions;
     this.idempotent = idempotent;
   }
 
@@ -48,7 +41,7 @@ public final class UnaryRpc implements BoundMethod {
       throw attempt.timeoutException(client, method, null);
     }
     try {
-      return ClientCalls.blockingUnaryCall(channel(attempt), rpc, options(remaining), args[0]);
+      return ClientCalls.blockingUnaryCall(calls.channel(attempt), rpc, calls.options(remaining), args[0]);
     } catch (RuntimeException e) {
       if (Thread.currentThread().isInterrupted()) {
         // ClientCalls cancelled the RPC on the interrupt and restored the flag.
@@ -68,7 +61,7 @@ public final class UnaryRpc implements BoundMethod {
     }
     ClientCall<Object, Object> call;
     try {
-      call = channel(attempt).newCall(rpc, options(remaining));
+      call = calls.channel(attempt).newCall(rpc, calls.options(remaining));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(StatusTranslator.translate(client, method, attempt, e));
     }
@@ -85,21 +78,6 @@ public final class UnaryRpc implements BoundMethod {
   @Override
   public boolean isIdempotent() {
     return idempotent;
-  }
-
-  /** The channel, with the attempt's trace-context headers attached as metadata when it has any. */
-  private Channel channel(AttemptContext attempt) {
-    Map<String, String> headers = attempt.headers();
-    if (headers.isEmpty()) {
-      return channel;
-    }
-    Metadata metadata = new Metadata();
-    headers.forEach((name, value) -> metadata.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value));
-    return ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(metadata));
-  }
-
-  private CallOptions options(long remainingNanos) {
-    return callOptions.withDeadlineAfter(remainingNanos, TimeUnit.NANOSECONDS);
   }
 
   @Override
