@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * only the waiting differs between them.
  */
 final class CallRules {
-  /** What {@link #afterFailure} decided. */
+  /** What {@link #retryDelay} returns when the failed attempt is not retried. */
   static final long NO_RETRY = RetryPlan.NO_RETRY;
 
   private CallRules() {}

@@ -138,29 +138,21 @@ public final class ClientAssembly {
     }
 
     RetryPolicy retryPolicy = effective.retry().orElseThrow();
-    RetryPlan retry = retryPolicy.maxAttempts() > 1 && idempotent
-        ? new RetryPlan(retryPolicy, resources.budget(retryPolicy))
-        : null;
-    HedgePlan hedge = null;
-    if (effective.hedge().isPresent()) {
-      if (!idempotent && override != null && override.hedge().isPresent()) {
-        throw new IllegalArgumentException(context.describe() + ": hedge(...) needs an idempotent method "
-            + "(HTTP GET/HEAD/PUT/DELETE, a gRPC method declared idempotent or side-effect free, or @Idempotent)");
-      }
-      if (idempotent) {
-        hedge = new HedgePlan(effective.hedge().get(),
-            retry != null ? retry.budget() : resources.budget(retryPolicy.maxAttempts() > 1 ? retryPolicy : HEDGE_BUDGET));
-      }
+    if (effective.hedge().isPresent() && !idempotent && override != null && override.hedge().isPresent()) {
+      throw new IllegalArgumentException(context.describe() + ": hedge(...) needs an idempotent method "
+          + "(HTTP GET/HEAD/PUT/DELETE, a gRPC method declared idempotent or side-effect free, or @Idempotent)");
     }
-    RetryBudget budget = retry != null ? retry.budget() : null;
-    if (budget == null && hedge != null) {
-      budget = resources.budget(retryPolicy.maxAttempts() > 1 ? retryPolicy : HEDGE_BUDGET);
-    }
-    long attemptTimeout = effective.attemptTimeout().map(Duration::toNanos).orElse(0L);
     StreamPlan stream = streamPlan(context, binding, effective);
-    if (stream != null) {
-      hedge = null; // streams are retried before their first message, never hedged
-    }
+    boolean retried = retryPolicy.maxAttempts() > 1 && idempotent;
+    // Streams are retried before their first message, never hedged.
+    boolean hedged = effective.hedge().isPresent() && idempotent && stream == null;
+    // Retries and hedges draw on one budget: the RetryPolicy's, or the default one for hedges alone.
+    RetryBudget budget = retried || hedged
+        ? resources.budget(retryPolicy.maxAttempts() > 1 ? retryPolicy : HEDGE_BUDGET)
+        : null;
+    RetryPlan retry = retried ? new RetryPlan(retryPolicy, budget) : null;
+    HedgePlan hedge = hedged ? new HedgePlan(effective.hedge().get(), budget) : null;
+    long attemptTimeout = effective.attemptTimeout().map(Duration::toNanos).orElse(0L);
     CallMetrics metrics = stream == null ? CallMetrics.create(registry, client, name)
         : CallMetrics.createStreaming(registry, client, name);
     return new MethodPlan(client, context.method(), context.async(), binding,

@@ -56,11 +56,6 @@ final class HedgePlan {
     }
   }
 
-  /** Counts a call towards the budget. */
-  void onCall(long now) {
-    budget.onCall(now);
-  }
-
   /** Takes one hedge from the budget; {@code false} if it is spent. */
   boolean tryHedge() {
     return budget.tryRetry();

@@ -30,16 +30,6 @@ final class RetryPlan {
     return maxAttempts;
   }
 
-  /** Counts a call, started at {@code now}, towards the budget. */
-  void onCall(long now) {
-    budget.onCall(now);
-  }
-
-  /** The budget this plan's retries draw on (hedges draw on it too). */
-  RetryBudget budget() {
-    return budget;
-  }
-
   /**
    * The wait before the next attempt, or {@link #NO_RETRY}.
    *
