@@ -12,7 +12,6 @@ import dev.rpcproxy.internal.limit.CallLimiter.Signal;
 import dev.rpcproxy.spi.AttemptContext;
 import dev.rpcproxy.spi.AttemptKind;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Every decision of the pipeline, written once: what a call needs before it starts, what an
@@ -98,8 +97,7 @@ final class CallRules {
 
   /** An attempt succeeded after {@code took} nanoseconds: the breaker records it. */
   static void afterSuccess(MethodPlan plan, long took, long now) {
-    plan.breaker.onSuccess(took, TimeUnit.NANOSECONDS);
-    plan.guard.check(now);
+    plan.guard.onSuccess(took, now);
     if (plan.hedge != null) {
       plan.hedge.recordLatency(took, now);
     }
@@ -112,17 +110,16 @@ final class CallRules {
   static Verdict afterFailure(MethodPlan plan, Throwable failure, long took, long now) {
     Verdict verdict = plan.classifier.classify(failure);
     if (verdict == Verdict.CALLER_ERROR) {
-      plan.breaker.releasePermission();
+      plan.guard.release();
     } else {
-      plan.breaker.onError(took, TimeUnit.NANOSECONDS, failure);
-      plan.guard.check(now);
+      plan.guard.onError(took, failure, now);
     }
     return verdict;
   }
 
   /** An attempt was cancelled because another answered or the caller gave up: not recorded. */
   static void afterCancel(MethodPlan plan) {
-    plan.breaker.releasePermission();
+    plan.guard.release();
   }
 
   /** The wait before retrying after attempt {@code number} failed, or {@link #NO_RETRY}. */

@@ -19,18 +19,19 @@ public final class ClientInspector {
     List<MethodPlan> plans = new ArrayList<>(handler.plans());
     plans.sort(Comparator.comparing((MethodPlan p) -> p.methodName).thenComparing(p -> p.method.toGenericString()));
     List<ClientView.MethodView> methods = new ArrayList<>();
-    Map<String, CircuitBreaker> breakers = new LinkedHashMap<>();
+    Map<String, BreakerGuard> breakers = new LinkedHashMap<>();
     Map<String, CallLimiter> limiters = new LinkedHashMap<>();
     for (MethodPlan plan : plans) {
       methods.add(new ClientView.MethodView(plan.methodName, plan.async, Duration.ofNanos(plan.timeoutNanos),
           plan.retry == null ? 1 : plan.retry.maxAttempts(), plan.breaker.getName(), plan.limitName,
           plan.fallback != null));
-      breakers.putIfAbsent(plan.breaker.getName(), plan.breaker);
+      breakers.putIfAbsent(plan.breaker.getName(), plan.guard);
       limiters.putIfAbsent(plan.limitName, plan.limiter);
     }
     List<ClientView.BreakerView> breakerViews = new ArrayList<>();
-    for (CircuitBreaker breaker : breakers.values()) {
-      CircuitBreaker.Metrics m = breaker.getMetrics();
+    for (BreakerGuard guard : breakers.values()) {
+      CircuitBreaker breaker = guard.breaker();
+      CircuitBreaker.Metrics m = guard.metrics();
       breakerViews.add(new ClientView.BreakerView(breaker.getName(), breaker.getState(), m.getFailureRate(),
           m.getSlowCallRate(), m.getNumberOfBufferedCalls(), m.getNumberOfFailedCalls(),
           m.getNumberOfNotPermittedCalls()));
