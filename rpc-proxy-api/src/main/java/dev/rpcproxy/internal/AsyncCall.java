@@ -65,10 +65,10 @@ final class AsyncCall extends CompletableFuture<Object> implements Runnable {
   private int started;
   private int inFlight;
 
-  AsyncCall(MethodPlan plan, Object[] args) {
+  AsyncCall(MethodPlan plan, Object[] args, long start) {
     this.plan = plan;
     this.args = args;
-    this.start = plan.time.nanoTime();
+    this.start = start;
     this.callDeadline = CallRules.callDeadline(plan, start);
     this.observation = plan.observations == null ? null : Observations.startCall(plan);
   }
@@ -86,6 +86,11 @@ final class AsyncCall extends CompletableFuture<Object> implements Runnable {
       fail(CallRules.bulkheadFull(plan), Outcome.BULKHEAD_FULL);
       return this;
     }
+    return admitted();
+  }
+
+  /** Starts the call that holds its permit already. */
+  AsyncCall admitted() {
     holdsPermit = true;
     permitAt = plan.waitsForPermit ? plan.time.nanoTime() : start;
     if (plan.budget != null) {

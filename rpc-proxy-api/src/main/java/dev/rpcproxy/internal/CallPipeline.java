@@ -1,10 +1,12 @@
 package dev.rpcproxy.internal;
 
-import dev.rpcproxy.CircuitOpenException;
+import dev.rpcproxy.BulkheadFullException;
+import dev.rpcproxy.RpcException;
 import dev.rpcproxy.FailureClassifier.Verdict;
 import dev.rpcproxy.spi.AttemptContext;
 import dev.rpcproxy.spi.AttemptKind;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The policy pipeline, in the order a call meets it:
@@ -44,25 +46,53 @@ final class CallPipeline {
     if (plan.stream != null) {
       return StreamCall.open(plan, arguments);
     }
+    long start = plan.time.nanoTime();
     if (plan.usesEngine) {
-      AsyncCall call = new AsyncCall(plan, arguments).start();
+      if (plan.asyncFailsFast) {
+        if (plan.guard.rejectsFast(start)) {
+          return rejectedAsync(plan, plan.circuitOpen, Outcome.CIRCUIT_OPEN);
+        }
+        if (plan.admitsAtOnce) {
+          if (!CallRules.acquirePermit(plan)) {
+            return rejectedAsync(plan, CallRules.bulkheadFull(plan), Outcome.BULKHEAD_FULL);
+          }
+          return new AsyncCall(plan, arguments, start).admitted();
+        }
+      }
+      AsyncCall call = new AsyncCall(plan, arguments, start).start();
       return plan.async ? call : call.await();
     }
-    long start = plan.time.nanoTime();
+    // The rejections stay in this small method, which inlines into the proxy and its caller: the
+    // throw then compiles into a jump to the caller's catch instead of unwinding frames. A call
+    // rejected before it took anything is recorded as taking no time.
     if (plan.guard.rejectsFast(start)) {
-      // Kept in this small method, which inlines into the proxy: the throw can then be compiled
-      // together with the caller's catch instead of unwinding frames. Needs no permit.
-      CircuitOpenException rejection = CallRules.circuitOpen(plan);
-      plan.metrics.record(Outcome.CIRCUIT_OPEN, plan.time.nanoTime() - start);
+      plan.metrics.record(Outcome.CIRCUIT_OPEN, 0);
       if (plan.fallback == null) {
-        throw rejection;
+        throw plan.circuitOpen;
       }
-      return fallback(plan, arguments, rejection, Outcome.CIRCUIT_OPEN);
+      return fallback(plan, arguments, plan.circuitOpen, Outcome.CIRCUIT_OPEN);
+    }
+    if (plan.admitsAtOnce) {
+      if (!CallRules.acquirePermit(plan)) {
+        BulkheadFullException rejection = CallRules.bulkheadFull(plan);
+        plan.metrics.record(Outcome.BULKHEAD_FULL, 0);
+        if (plan.fallback == null) {
+          throw rejection;
+        }
+        return fallback(plan, arguments, rejection, Outcome.BULKHEAD_FULL);
+      }
+      return attempts(plan, arguments, start, CallRules.callDeadline(plan, start), start);
     }
     return invokeBlocking(plan, arguments, start);
   }
 
-  /** One blocking call: attempts one after another on the caller's thread. */
+  /** An async call rejected before it took anything: a failed future, recorded as taking no time. */
+  private static CompletableFuture<Object> rejectedAsync(MethodPlan plan, RpcException rejection, Outcome outcome) {
+    plan.metrics.record(outcome, 0);
+    return CompletableFuture.failedFuture(rejection);
+  }
+
+  /** A blocking call that may wait for its rate limit or its permit. */
   private static Object invokeBlocking(MethodPlan plan, Object[] args, long start) throws Throwable {
     long callDeadline = CallRules.callDeadline(plan, start);
     if (!CallRules.rateLimitAllows(plan, start, callDeadline)) {
@@ -73,6 +103,12 @@ final class CallPipeline {
     }
     // A permit wait may have used up the deadline; without one, no time has passed since start.
     long permitAt = plan.waitsForPermit ? plan.time.nanoTime() : start;
+    return attempts(plan, args, start, callDeadline, permitAt);
+  }
+
+  /** One blocking call holding its permit: attempts one after another on the caller's thread. */
+  private static Object attempts(MethodPlan plan, Object[] args, long start, long callDeadline, long permitAt)
+      throws Throwable {
     Object result;
     long end;
     try {

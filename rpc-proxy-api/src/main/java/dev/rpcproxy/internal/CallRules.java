@@ -169,7 +169,8 @@ final class CallRules {
   // ---- the pipeline's own exceptions -----------------------------------------------------
 
   static BulkheadFullException bulkheadFull(MethodPlan plan) {
-    return new BulkheadFullException(plan.client, plan.methodName, plan.limiter.limit());
+    BulkheadFullException fixed = plan.bulkheadFull;
+    return fixed != null ? fixed : new BulkheadFullException(plan.client, plan.methodName, plan.limiter.limit());
   }
 
   static RateLimitedException rateLimited(MethodPlan plan) {
@@ -178,7 +179,7 @@ final class CallRules {
   }
 
   static CircuitOpenException circuitOpen(MethodPlan plan) {
-    return new CircuitOpenException(plan.client, plan.methodName, plan.breaker.getName());
+    return plan.circuitOpen;
   }
 
   static RpcTimeoutException timeout(MethodPlan plan, Throwable cause) {

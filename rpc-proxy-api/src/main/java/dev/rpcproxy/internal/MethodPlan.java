@@ -1,11 +1,14 @@
 package dev.rpcproxy.internal;
 
+import dev.rpcproxy.BulkheadFullException;
+import dev.rpcproxy.CircuitOpenException;
 import dev.rpcproxy.Fallback;
 import dev.rpcproxy.FailureClassifier;
 import dev.rpcproxy.TimeSource;
 import dev.rpcproxy.spi.BoundMethod;
 import dev.rpcproxy.internal.limit.CallLimiter;
 import dev.rpcproxy.internal.limit.CallRateLimiter;
+import dev.rpcproxy.internal.limit.FixedCallLimiter;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.observation.ObservationRegistry;
 import java.lang.reflect.Method;
@@ -52,6 +55,18 @@ final class MethodPlan {
   final TimeSource time;
   /** {@code null} unless the method streams; its calls then run in {@link StreamCall}. */
   final StreamPlan stream;
+  /** Whether a call takes its permit without waiting: no rate limit, no permit wait. */
+  final boolean admitsAtOnce;
+  /** Whether an async call rejected at once can be answered with a plain failed future (no fallback, no observation). */
+  final boolean asyncFailsFast;
+  /**
+   * The rejections, built once: every field is fixed for the method, and rpc-proxy's exceptions
+   * carry no stack trace, no suppressed exceptions and no settable cause, so one instance can be
+   * thrown to every caller. {@code bulkheadFull} is {@code null} for an adaptive limit, whose
+   * limit changes and is built into each rejection.
+   */
+  final CircuitOpenException circuitOpen;
+  final BulkheadFullException bulkheadFull;
 
   MethodPlan(String client, Method method, boolean async, BoundMethod binding, long timeoutNanos,
       long attemptTimeoutNanos, CallRateLimiter rateLimiter, CallLimiter limiter, String limitName, boolean waitsForPermit,
@@ -82,5 +97,11 @@ final class MethodPlan {
     this.time = time;
     this.stream = stream;
     this.usesEngine = async || hedge != null || this.observations != null;
+    this.admitsAtOnce = rateLimiter == null && !this.waitsForPermit;
+    this.asyncFailsFast = async && fallback == null && this.observations == null && stream == null;
+    this.circuitOpen = new CircuitOpenException(client, methodName, breaker.getName());
+    this.bulkheadFull = limiter instanceof FixedCallLimiter
+        ? new BulkheadFullException(client, methodName, limiter.limit())
+        : null;
   }
 }

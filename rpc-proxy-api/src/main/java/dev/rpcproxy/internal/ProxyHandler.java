@@ -26,10 +26,17 @@ public final class ProxyHandler implements InvocationHandler {
 
   @Override
   public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+    // Kept this small so that the JIT inlines it into the proxy class and the caller: an exception
+    // thrown by the pipeline then reaches the caller's catch without unwinding compiled frames.
     Object entry = methods.get(method);
     if (entry instanceof MethodPlan plan) {
       return CallPipeline.invoke(plan, args);
     }
+    return invokeLocally(proxy, method, entry, args);
+  }
+
+  /** A method that is not sent: a {@code default} method, or one of {@code Object}'s. */
+  private Object invokeLocally(Object proxy, Method method, Object entry, Object[] args) throws Throwable {
     if (entry instanceof MethodHandle defaultMethod) {
       return defaultMethod.bindTo(proxy).invokeWithArguments(args == null ? new Object[0] : args);
     }
