@@ -4,11 +4,13 @@ import dev.rpcproxy.FailureClassifier.Verdict;
 import dev.rpcproxy.RpcTimeoutException;
 import dev.rpcproxy.spi.AttemptContext;
 import dev.rpcproxy.spi.AttemptKind;
+import io.micrometer.observation.Observation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
@@ -48,8 +50,11 @@ import java.util.stream.Stream;
  *   <li><b>fallback</b>: may answer a failure before the commit with a {@code Stream},
  *       {@code Flow.Publisher} or {@code Iterable} of messages; after it the failure goes to the
  *       caller;
- *   <li><b>metrics</b>: one {@code rpc.client.calls} sample when the remote stream ends, and
- *       {@code rpc.client.stream.messages} per message from the service.
+ *   <li><b>metrics and observations</b>: one {@code rpc.client.calls} sample when the remote stream
+ *       ends, {@code rpc.client.stream.messages} per message from the service; with an
+ *       observation registry, one {@code rpc.client.call} observation from subscribe to the
+ *       remote stream's end and one {@code rpc.client.attempt} per attempt, whose carrier headers
+ *       go out with that attempt. Without a registry nothing is allocated for them.
  * </ol>
  *
  * <p>It is a one-subscriber {@link Flow.Publisher}: the call starts on {@link #subscribe}.
@@ -70,6 +75,8 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
   private final Object[] args;
   // All guarded by this.
   private Flow.Subscriber<Object> downstream;
+  /** The call's observation; {@code null} when the client has no observation registry. */
+  private Observation observation;
   private long start;
   private long callDeadline;
   private long demand;
@@ -179,7 +186,7 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     }
     finished = true;
     if (!remoteEnded) {
-      endRemote(Outcome.CANCELLED, null);
+      endRemote(Outcome.CANCELLED, null, null);
     } else if (current != null) {
       current.cancel();
     }
@@ -197,6 +204,9 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     start = plan.time.nanoTime();
     lastActivity = start;
     callDeadline = CallRules.callDeadline(plan, start);
+    if (plan.observations != null) {
+      observation = Observations.startCall(plan);
+    }
     if (demand > 0) {
       asked = true; // asked in onSubscribe, before the call began
       askedAt = start;
@@ -244,9 +254,12 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
       // With an idle timeout, the transport's deadline must not cut a stream that keeps talking.
       long attemptDeadline = stream.idleTimeoutNanos > 0 ? InboundDeadlines.cap(plan.time, now + FAR_NANOS)
           : callDeadline;
+      Observation attemptObservation = observation == null ? null
+          : Observations.startAttempt(plan, observation, kind, attempts);
+      Map<String, String> headers = attemptObservation == null ? Map.of() : Observations.headers(attemptObservation);
       AttemptContext previous = lastAttempt == null ? null : lastAttempt.context;
-      AttemptContext context = CallRules.attempt(plan, now, attemptDeadline, attempts, kind, previous, Map.of());
-      attempt = new Attempt(context, now, lastAttempt);
+      AttemptContext context = CallRules.attempt(plan, now, attemptDeadline, attempts, kind, previous, headers);
+      attempt = new Attempt(context, now, attemptObservation, lastAttempt);
       lastAttempt = attempt;
     }
     try {
@@ -333,6 +346,7 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
       if (!a.settled) {
         a.settled = true;
         CallRules.afterFailure(plan, timeout, a.took(now), now);
+        a.stopObserving(timeout);
       }
     }
     failRemote(timeout, Outcome.TIMEOUT);
@@ -351,16 +365,19 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     CallRules.firstMessage(plan, now - from, now);
     for (Attempt a = lastAttempt; a != null; a = a.previous) {
       if (a != winner) {
-        cancelAttempt(a);
+        cancelAttempt(a, "another attempt answered first");
       }
     }
   }
 
   /** Cancels one attempt the call no longer needs; its breaker permission is released unrecorded. */
-  private void cancelAttempt(Attempt attempt) {
+  private void cancelAttempt(Attempt attempt, String why) {
     if (!attempt.settled) {
       attempt.settled = true;
       CallRules.afterCancel(plan);
+    }
+    if (attempt.observation != null) {
+      attempt.stopObserving(new CancellationException(why));
     }
     if (!attempt.ended) {
       attempt.cancel();
@@ -396,10 +413,10 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
 
   /**
    * The remote stream ends, exactly once: timers stop, the attempts still running are cancelled
-   * (all but {@code succeeded}) before the permit goes back, and the outcome is recorded. Under
-   * the monitor.
+   * (all but {@code succeeded}) before the permit goes back, and the outcome is recorded and,
+   * with {@code failure} when it failed, observed. Under the monitor.
    */
-  private boolean endRemote(Outcome outcome, Attempt succeeded) {
+  private boolean endRemote(Outcome outcome, Attempt succeeded, Throwable failure) {
     if (remoteEnded) {
       return false;
     }
@@ -410,19 +427,22 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     long now = plan.time.nanoTime();
     for (Attempt a = lastAttempt; a != null; a = a.previous) {
       if (a != succeeded) {
-        cancelAttempt(a); // the caller stopped it: not the service's failure
+        cancelAttempt(a, "the call ended"); // the caller stopped it: not the service's failure
       }
     }
     if (holdsPermit) {
       CallRules.releaseStreamPermit(plan, outcome);
     }
     plan.metrics.record(outcome, now - start);
+    if (observation != null) {
+      Observations.stopCall(observation, outcome, failure);
+    }
     return true;
   }
 
   /** The remote stream failed: a fallback answers when it may, else the caller gets the failure. */
   private void failRemote(Throwable failure, Outcome outcome) {
-    if (!endRemote(outcome, null)) {
+    if (!endRemote(outcome, null, failure)) {
       return;
     }
     if (committed || !CallRules.fallbackApplies(plan, outcome)) {
@@ -526,13 +546,16 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     final AttemptContext context;
     final long startNanos;
     final Attempt previous;
+    /** Its {@code rpc.client.attempt} observation until stopped; {@code null} when not observed. */
+    Observation observation;
     long firstMessageNanos;
     /** Whether this attempt's breaker permission has been settled. */
     boolean settled;
 
-    Attempt(AttemptContext context, long startNanos, Attempt previous) {
+    Attempt(AttemptContext context, long startNanos, Observation observation, Attempt previous) {
       this.context = context;
       this.startNanos = startNanos;
+      this.observation = observation;
       this.previous = previous;
     }
 
@@ -544,6 +567,14 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     @Override
     boolean live() {
       return !ended && !remoteEnded && !finished && (current == null || current == this);
+    }
+
+    void stopObserving(Throwable failure) {
+      Observation o = observation;
+      if (o != null) {
+        observation = null;
+        Observations.stopAttempt(o, context, failure);
+      }
     }
 
     @Override
@@ -580,6 +611,7 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
         settled = true;
         long now = plan.time.nanoTime();
         Verdict verdict = CallRules.afterFailure(plan, failure, took(now), now);
+        stopObserving(failure);
         if (!remoteEnded) {
           attemptFailed(failure, verdict);
         }
@@ -599,7 +631,8 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
           commit(this, now); // no message before the end: an empty stream is a complete answer
         }
         CallRules.afterStreamSuccess(plan, took(now), now);
-        if (endRemote(Outcome.SUCCESS, this)) {
+        stopObserving(null);
+        if (endRemote(Outcome.SUCCESS, this, null)) {
           if (remembered != null) {
             CallRules.succeeded(plan, args, List.copyOf(remembered));
           }
