@@ -196,8 +196,8 @@ final class AsyncCall extends CompletableFuture<Object> implements Runnable {
         return;
       }
     }
-    long delay = hedge.delayNanos(now);
-    if (callDeadline - now <= delay) {
+    long delay = CallRules.hedgeDelay(plan, now, callDeadline);
+    if (delay == CallRules.NO_HEDGE) {
       return; // no hedge when the deadline leaves less than the delay
     }
     Future<?> previous = hedgeTask;
@@ -220,12 +220,11 @@ final class AsyncCall extends CompletableFuture<Object> implements Runnable {
 
   /** No hedge while the breaker is not closed, the limit has no room, or the budget is spent. */
   private boolean mayHedge() {
+    int attempts;
     synchronized (this) {
-      if (started >= plan.hedge.maxAttempts) {
-        return false;
-      }
+      attempts = started;
     }
-    return plan.guard.isClosed() && CallRules.hasRoom(plan) && plan.hedge.tryHedge();
+    return CallRules.mayHedge(plan, attempts);
   }
 
   /** One attempt's future completed: the one place that decides what the caller gets. */

@@ -16,8 +16,8 @@ import java.util.Map;
 /**
  * Every decision of the pipeline, written once: what a call needs before it starts, what an
  * attempt's result means for the breaker and the retry, and how a call's end is counted. The
- * blocking path ({@link CallPipeline}) and the attempt engine ({@link AsyncCall}) both call these;
- * only the waiting differs between them.
+ * blocking path ({@link CallPipeline}), the attempt engine ({@link AsyncCall}) and streams
+ * ({@link StreamCall}) all call these; only the waiting differs between them.
  */
 final class CallRules {
   /** What {@link #retryDelay} returns when the failed attempt is not retried. */
@@ -77,6 +77,29 @@ final class CallRules {
     return plan.limiter.inFlight() < plan.limiter.limit();
   }
 
+  // ---- hedges ----------------------------------------------------------------------------
+
+  /** What {@link #hedgeDelay} returns when the deadline leaves no room for a hedge. */
+  static final long NO_HEDGE = -1;
+
+  /**
+   * The wait before the next hedge of a call whose deadline is {@code callDeadline}, or
+   * {@link #NO_HEDGE} when the deadline leaves less than the delay. {@code plan.hedge} is set.
+   */
+  static long hedgeDelay(MethodPlan plan, long now, long callDeadline) {
+    long delay = plan.hedge.delayNanos(now);
+    return callDeadline - now <= delay ? NO_HEDGE : delay;
+  }
+
+  /**
+   * Whether a call that has started {@code started} attempts may send a hedge now: attempts left,
+   * the breaker closed, room in the concurrency limit, and one hedge taken from the budget (taken
+   * last, so that only a hedge really sent spends it). {@code plan.hedge} is set.
+   */
+  static boolean mayHedge(MethodPlan plan, int started) {
+    return started < plan.hedge.maxAttempts && plan.guard.isClosed() && hasRoom(plan) && plan.hedge.tryHedge();
+  }
+
   // ---- each attempt ----------------------------------------------------------------------
 
   /** The context of attempt {@code number}, started at {@code now}. */
@@ -115,6 +138,27 @@ final class CallRules {
       plan.guard.onError(took, failure, now);
     }
     return verdict;
+  }
+
+  /**
+   * A stream's attempt ended well after {@code took} nanoseconds (to its first message, or to its
+   * end if it had none): the breaker records it. Unlike {@link #afterSuccess}, no latency goes to
+   * the hedge delay: a stream's was recorded by {@link #firstMessage} when it committed.
+   */
+  static void afterStreamSuccess(MethodPlan plan, long took, long now) {
+    plan.breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+    plan.guard.check(now);
+  }
+
+  /**
+   * A stream's attempt committed the call (its first message, or its end without any) after
+   * {@code waited} nanoseconds: the adaptive hedge delay learns it. A stream's whole length is
+   * not a latency.
+   */
+  static void firstMessage(MethodPlan plan, long waited, long now) {
+    if (plan.hedge != null) {
+      plan.hedge.recordLatency(waited, now);
+    }
   }
 
   /** An attempt was cancelled because another answered or the caller gave up: not recorded. */

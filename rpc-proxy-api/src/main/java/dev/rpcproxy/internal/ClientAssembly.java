@@ -144,8 +144,8 @@ public final class ClientAssembly {
     }
     StreamPlan stream = streamPlan(context, binding, effective);
     boolean retried = retryPolicy.maxAttempts() > 1 && idempotent;
-    // Streams are retried before their first message, never hedged.
-    boolean hedged = effective.hedge().isPresent() && idempotent && stream == null;
+    // Streams are retried and hedged before their first message only (StreamCall).
+    boolean hedged = effective.hedge().isPresent() && idempotent;
     // Retries and hedges draw on one budget: the RetryPolicy's, or the default one for hedges alone.
     RetryBudget budget = retried || hedged
         ? resources.budget(retryPolicy.maxAttempts() > 1 ? retryPolicy : HEDGE_BUDGET)

@@ -4,11 +4,13 @@ import dev.rpcproxy.FailureClassifier.Verdict;
 import dev.rpcproxy.RpcTimeoutException;
 import dev.rpcproxy.spi.AttemptContext;
 import dev.rpcproxy.spi.AttemptKind;
+import io.micrometer.observation.Observation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
@@ -21,19 +23,38 @@ import java.util.stream.Stream;
  *   <li><b>deadline</b>: the call's deadline covers the whole stream; with a stream idle timeout
  *       it covers only the wait for the first message, and then each next message (while the
  *       caller has asked for one) must arrive within the idle timeout. Either ends the stream with
- *       {@link RpcTimeoutException} and cancels the attempt;
+ *       {@link RpcTimeoutException} and cancels the attempts;
  *   <li><b>bulkhead</b>: one permit, held until the remote stream ends (completed, failed, timed
- *       out, cancelled) and released exactly once;
- *   <li><b>retry</b>: only before the first message was delivered (gRFC A6: the first message
- *       commits the call); no hedging;
+ *       out, cancelled) and released exactly once. Hedges take no permit of their own, as in
+ *       {@link AsyncCall}: the limit counts calls, and a hedge is sent only while it has room;
+ *   <li><b>commit</b> (gRFC A6): the first message from any attempt commits the call to that
+ *       attempt. The others are cancelled at once and not recorded by the breaker, and only the
+ *       committed attempt's messages reach the caller. An attempt that completes without any
+ *       message before the call is committed commits it too, as an empty stream: the service
+ *       answered in full (an OK status), and for an idempotent method the other attempts would
+ *       answer the same;
+ *   <li><b>hedge</b> (idempotent methods with a hedge policy, before the commit only): when no
+ *       attempt has sent a message after the hedge delay, counted from the later of the last
+ *       attempt's start and the caller's first request (a caller that asks for nothing cannot get
+ *       a message, however fast the service), the next attempt goes out, up to the policy's
+ *       attempts; each draws on the retry budget, and none is sent while the limit has no room, the
+ *       breaker is not closed or the deadline leaves less than the delay. The adaptive delay learns
+ *       each committing attempt's time to its first message. A retryable failure sends the next
+ *       hedge at once (or lets the other attempts go on); a caller's error or a non-retryable
+ *       failure ends the call;
+ *   <li><b>retry</b>: only before the commit, once no attempt is in flight;
  *   <li><b>circuit breaker</b>: asked before each attempt; records each attempt's result once, with
  *       the time to its first message (or to its end) as its duration, so long streams are not
- *       slow calls; a caller cancelling is not recorded as a failure;
- *   <li><b>fallback</b>: may answer a failure before the first message with a {@code Stream},
+ *       slow calls; a caller cancelling, or a hedge losing, is not recorded as a failure; the
+ *       attempts the deadline cuts are timeouts;
+ *   <li><b>fallback</b>: may answer a failure before the commit with a {@code Stream},
  *       {@code Flow.Publisher} or {@code Iterable} of messages; after it the failure goes to the
  *       caller;
- *   <li><b>metrics</b>: one {@code rpc.client.calls} sample when the remote stream ends, and
- *       {@code rpc.client.stream.messages} per message from the service.
+ *   <li><b>metrics and observations</b>: one {@code rpc.client.calls} sample when the remote stream
+ *       ends, {@code rpc.client.stream.messages} per message from the service; with an
+ *       observation registry, one {@code rpc.client.call} observation from subscribe to the
+ *       remote stream's end and one {@code rpc.client.attempt} per attempt, whose carrier headers
+ *       go out with that attempt. Without a registry nothing is allocated for them.
  * </ol>
  *
  * <p>It is a one-subscriber {@link Flow.Publisher}: the call starts on {@link #subscribe}.
@@ -54,19 +75,27 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
   private final Object[] args;
   // All guarded by this.
   private Flow.Subscriber<Object> downstream;
+  /** The call's observation; {@code null} when the client has no observation registry. */
+  private Observation observation;
   private long start;
   private long callDeadline;
   private long demand;
   private long lastActivity;
+  /** When the caller first asked for a message, if {@link #asked}: hedge delays count from then. */
+  private long askedAt;
+  private boolean asked;
   private boolean committed;
   private boolean holdsPermit;
   private boolean remoteEnded;
   private boolean finished;
   private int attempts;
+  /** The newest attempt; the earlier ones through {@link Attempt#previous}. */
+  private Attempt lastAttempt;
+  /** What feeds the caller: the committed attempt or the fallback's answer; {@code null} before. */
   private Source current;
-  private AttemptContext lastContext;
   private Future<?> timer;
   private Future<?> retryTask;
+  private Future<?> hedgeTask;
   private List<Object> remembered;
   private boolean tooLongToRemember;
 
@@ -124,13 +153,28 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
       downstream.onError(new IllegalArgumentException("request(n) needs n > 0, was " + n));
       return;
     }
+    long now = plan.time.nanoTime();
     if (demand == 0) {
-      lastActivity = plan.time.nanoTime(); // the caller paused: not the service's idle time
+      lastActivity = now; // the caller paused: not the service's idle time
     }
     demand = demand + n < 0 ? Long.MAX_VALUE : demand + n;
     Source source = current;
-    if (source != null && source.subscription != null && !source.ended) {
-      source.subscription.request(n);
+    if (source != null) {
+      if (source.subscription != null && !source.ended) {
+        source.subscription.request(n);
+      }
+      return;
+    }
+    // Before the commit every attempt in flight may send the first message.
+    for (Attempt a = lastAttempt; a != null; a = a.previous) {
+      if (a.subscription != null && !a.ended) {
+        a.subscription.request(n);
+      }
+    }
+    if (!asked && begun()) {
+      asked = true;
+      askedAt = now;
+      scheduleHedge(now); // the hedge delay counts from the first request
     }
   }
 
@@ -142,7 +186,7 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     }
     finished = true;
     if (!remoteEnded) {
-      endRemote(Outcome.CANCELLED, null);
+      endRemote(Outcome.CANCELLED, null, null);
     } else if (current != null) {
       current.cancel();
     }
@@ -150,11 +194,23 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
 
   // ---- the remote stream -----------------------------------------------------------------
 
+  /** Whether the first attempt has been started (or the call rejected). */
+  private boolean begun() {
+    return lastAttempt != null || remoteEnded;
+  }
+
   /** Starts the call: breaker known open, permit, first attempt, deadline timer. Under the monitor. */
   private void begin() {
     start = plan.time.nanoTime();
     lastActivity = start;
     callDeadline = CallRules.callDeadline(plan, start);
+    if (plan.observations != null) {
+      observation = Observations.startCall(plan);
+    }
+    if (demand > 0) {
+      asked = true; // asked in onSubscribe, before the call began
+      askedAt = start;
+    }
     if (plan.guard.rejectsFast(start)) {
       failRemote(CallRules.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
       return;
@@ -177,16 +233,20 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
 
   private void startAttempt(AttemptKind kind) {
     Attempt attempt;
+    long now;
     synchronized (this) {
-      if (remoteEnded) {
+      if (remoteEnded || committed) {
         return;
       }
-      long now = plan.time.nanoTime();
+      now = plan.time.nanoTime();
       if (callDeadline - now <= 0) {
-        failRemote(CallRules.timeout(plan, null), Outcome.TIMEOUT);
+        timeOut(CallRules.timeout(plan, null));
         return;
       }
       if (!CallRules.permitAttempt(plan, now)) {
+        if (kind == AttemptKind.HEDGE && inFlight()) {
+          return; // the attempts in flight go on
+        }
         failRemote(CallRules.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
         return;
       }
@@ -194,15 +254,58 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
       // With an idle timeout, the transport's deadline must not cut a stream that keeps talking.
       long attemptDeadline = stream.idleTimeoutNanos > 0 ? InboundDeadlines.cap(plan.time, now + FAR_NANOS)
           : callDeadline;
-      AttemptContext context = CallRules.attempt(plan, now, attemptDeadline, attempts, kind, lastContext, Map.of());
-      lastContext = context;
-      attempt = new Attempt(context, now);
-      current = attempt;
+      Observation attemptObservation = observation == null ? null
+          : Observations.startAttempt(plan, observation, kind, attempts);
+      Map<String, String> headers = attemptObservation == null ? Map.of() : Observations.headers(attemptObservation);
+      AttemptContext previous = lastAttempt == null ? null : lastAttempt.context;
+      AttemptContext context = CallRules.attempt(plan, now, attemptDeadline, attempts, kind, previous, headers);
+      attempt = new Attempt(context, now, attemptObservation, lastAttempt);
+      lastAttempt = attempt;
     }
     try {
       stream.binding.open(args, attempt.context, attempt);
     } catch (Throwable t) {
       attempt.onError(t);
+    }
+    if (plan.hedge != null) {
+      synchronized (this) {
+        scheduleHedge(now);
+      }
+    }
+  }
+
+  /** Whether an attempt is still running (has not ended, failed or been cancelled). Under the monitor. */
+  private boolean inFlight() {
+    for (Attempt a = lastAttempt; a != null; a = a.previous) {
+      if (!a.ended) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Arms the timer of the next hedge if the plan has one, the call is not committed, an attempt is
+   * in flight, the caller has asked for a message, attempts are left and the deadline leaves
+   * room for the delay. Under the monitor.
+   */
+  private void scheduleHedge(long now) {
+    if (plan.hedge == null || remoteEnded || committed || !asked || attempts >= plan.hedge.maxAttempts
+        || !inFlight()) {
+      return;
+    }
+    long delay = CallRules.hedgeDelay(plan, now, callDeadline);
+    if (delay == CallRules.NO_HEDGE) {
+      return;
+    }
+    cancelTimer(hedgeTask);
+    hedgeTask = plan.time.schedule(this::hedgeNow, delay);
+  }
+
+  /** The hedge timer fired: no attempt has sent a message; send a hedge if the rules allow it. */
+  private synchronized void hedgeNow() {
+    if (!remoteEnded && !committed && CallRules.mayHedge(plan, attempts)) {
+      startAttempt(AttemptKind.HEDGE);
     }
   }
 
@@ -236,21 +339,67 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     timer = plan.time.schedule(this, delayNanos);
   }
 
+  /** The deadline passed: every attempt still running failed with a timeout. Under the monitor. */
   private void timeOut(RpcTimeoutException timeout) {
-    Source source = current;
-    if (source instanceof Attempt attempt && !attempt.settled) {
-      attempt.settled = true;
-      long now = plan.time.nanoTime();
-      CallRules.afterFailure(plan, timeout, attempt.took(now), now);
+    long now = plan.time.nanoTime();
+    for (Attempt a = lastAttempt; a != null; a = a.previous) {
+      if (!a.settled) {
+        a.settled = true;
+        CallRules.afterFailure(plan, timeout, a.took(now), now);
+        a.stopObserving(timeout);
+      }
     }
     failRemote(timeout, Outcome.TIMEOUT);
   }
 
-  /** An attempt failed (its breaker permission is settled): retry, or end the call. Under the monitor. */
-  private void attemptFailed(Attempt attempt, Throwable failure, Verdict verdict) {
+  /**
+   * The first message, or the end of an attempt without any, came from {@code winner}: the call
+   * is committed to it, and every other attempt is cancelled at once, not recorded by the
+   * breaker. Under the monitor.
+   */
+  private void commit(Attempt winner, long now) {
+    committed = true;
+    current = winner;
+    cancelTimer(hedgeTask);
+    long from = asked && askedAt - winner.startNanos > 0 ? askedAt : winner.startNanos;
+    CallRules.firstMessage(plan, now - from, now);
+    for (Attempt a = lastAttempt; a != null; a = a.previous) {
+      if (a != winner) {
+        cancelAttempt(a, "another attempt answered first");
+      }
+    }
+  }
+
+  /** Cancels one attempt the call no longer needs; its breaker permission is released unrecorded. */
+  private void cancelAttempt(Attempt attempt, String why) {
+    if (!attempt.settled) {
+      attempt.settled = true;
+      CallRules.afterCancel(plan);
+    }
+    if (attempt.observation != null) {
+      attempt.stopObserving(new CancellationException(why));
+    }
+    if (!attempt.ended) {
+      attempt.cancel();
+    }
+  }
+
+  /** An attempt failed (its breaker permission is settled): hedge, retry, or end the call. Under the monitor. */
+  private void attemptFailed(Throwable failure, Verdict verdict) {
     if (committed || verdict == Verdict.CALLER_ERROR) {
       failRemote(failure, verdict == Verdict.CALLER_ERROR ? Outcome.CLIENT_ERROR : CallRules.outcomeOf(plan, failure));
       return;
+    }
+    if (verdict != Verdict.RETRYABLE_FAILURE) {
+      failRemote(failure, CallRules.outcomeOf(plan, failure)); // ends the hedges in flight too
+      return;
+    }
+    if (plan.hedge != null && CallRules.mayHedge(plan, attempts)) {
+      startAttempt(AttemptKind.HEDGE); // gRFC A6: a retryable failure sends the next hedge at once
+      return;
+    }
+    if (inFlight()) {
+      return; // a hedge in flight may still answer
     }
     long delay = CallRules.retryDelay(plan, attempts, verdict, failure, callDeadline);
     if (delay == CallRules.NO_RETRY) {
@@ -263,35 +412,37 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
   }
 
   /**
-   * The remote stream ends, exactly once: timers stop, the attempt in flight is cancelled (unless
-   * it ended) before the permit goes back, and the outcome is recorded. Under the monitor.
+   * The remote stream ends, exactly once: timers stop, the attempts still running are cancelled
+   * (all but {@code succeeded}) before the permit goes back, and the outcome is recorded and,
+   * with {@code failure} when it failed, observed. Under the monitor.
    */
-  private boolean endRemote(Outcome outcome, Attempt succeeded) {
+  private boolean endRemote(Outcome outcome, Attempt succeeded, Throwable failure) {
     if (remoteEnded) {
       return false;
     }
     remoteEnded = true;
     cancelTimer(timer);
     cancelTimer(retryTask);
+    cancelTimer(hedgeTask);
     long now = plan.time.nanoTime();
-    Source source = current;
-    if (source instanceof Attempt attempt && attempt != succeeded) {
-      if (!attempt.settled) {
-        attempt.settled = true;
-        CallRules.afterCancel(plan); // the caller stopped it: not the service's failure
+    for (Attempt a = lastAttempt; a != null; a = a.previous) {
+      if (a != succeeded) {
+        cancelAttempt(a, "the call ended"); // the caller stopped it: not the service's failure
       }
-      attempt.cancel();
     }
     if (holdsPermit) {
       CallRules.releaseStreamPermit(plan, outcome);
     }
     plan.metrics.record(outcome, now - start);
+    if (observation != null) {
+      Observations.stopCall(observation, outcome, failure);
+    }
     return true;
   }
 
   /** The remote stream failed: a fallback answers when it may, else the caller gets the failure. */
   private void failRemote(Throwable failure, Outcome outcome) {
-    if (!endRemote(outcome, null)) {
+    if (!endRemote(outcome, null, failure)) {
       return;
     }
     if (committed || !CallRules.fallbackApplies(plan, outcome)) {
@@ -357,7 +508,7 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
 
   // ---- what feeds the caller -------------------------------------------------------------
 
-  /** Whatever feeds the caller now: an attempt or the fallback's answer. Fields guarded by the call. */
+  /** An attempt or the fallback's answer. Fields guarded by the call. */
   private abstract class Source implements Flow.Subscriber<Object> {
     Flow.Subscription subscription;
     boolean ended;
@@ -366,7 +517,7 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     public void onSubscribe(Flow.Subscription s) {
       long ask;
       synchronized (StreamCall.this) {
-        if (subscription != null || ended || current != this || finished) {
+        if (subscription != null || !live()) {
           s.cancel();
           return;
         }
@@ -386,39 +537,57 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
       }
     }
 
-    boolean live() {
-      return current == this && !ended && !finished;
-    }
+    /** Whether this source's signals still matter to the caller. */
+    abstract boolean live();
   }
 
-  /** One attempt of the remote stream. */
+  /** One attempt of the remote stream; several may run at once before the commit (hedges). */
   private final class Attempt extends Source {
     final AttemptContext context;
     final long startNanos;
+    final Attempt previous;
+    /** Its {@code rpc.client.attempt} observation until stopped; {@code null} when not observed. */
+    Observation observation;
     long firstMessageNanos;
     /** Whether this attempt's breaker permission has been settled. */
     boolean settled;
 
-    Attempt(AttemptContext context, long startNanos) {
+    Attempt(AttemptContext context, long startNanos, Observation observation, Attempt previous) {
       this.context = context;
       this.startNanos = startNanos;
+      this.observation = observation;
+      this.previous = previous;
     }
 
     long took(long now) {
       return (firstMessageNanos != 0 ? firstMessageNanos : now) - startNanos;
     }
 
+    /** Before the commit, any attempt still running; after it, only the committed one. */
+    @Override
+    boolean live() {
+      return !ended && !remoteEnded && !finished && (current == null || current == this);
+    }
+
+    void stopObserving(Throwable failure) {
+      Observation o = observation;
+      if (o != null) {
+        observation = null;
+        Observations.stopAttempt(o, context, failure);
+      }
+    }
+
     @Override
     public void onNext(Object message) {
       synchronized (StreamCall.this) {
-        if (!live() || remoteEnded) {
+        if (!live()) {
           return;
         }
         long now = plan.time.nanoTime();
         lastActivity = now;
         if (!committed) {
-          committed = true;
           firstMessageNanos = now == startNanos ? now + 1 : now;
+          commit(this, now);
           if (stream.idleTimeoutNanos > 0) {
             cancelTimer(timer);
             arm(stream.idleTimeoutNanos);
@@ -436,14 +605,15 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     public void onError(Throwable failure) {
       synchronized (StreamCall.this) {
         ended = true;
-        if (settled || current != this) {
-          return;
+        if (settled) {
+          return; // cancelled by the call, or cut by its deadline
         }
         settled = true;
         long now = plan.time.nanoTime();
         Verdict verdict = CallRules.afterFailure(plan, failure, took(now), now);
+        stopObserving(failure);
         if (!remoteEnded) {
-          attemptFailed(this, failure, verdict);
+          attemptFailed(failure, verdict);
         }
       }
     }
@@ -452,13 +622,17 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     public void onComplete() {
       synchronized (StreamCall.this) {
         ended = true;
-        if (settled || current != this) {
+        if (settled) {
           return;
         }
         settled = true;
         long now = plan.time.nanoTime();
-        CallRules.afterSuccess(plan, took(now), now);
-        if (endRemote(Outcome.SUCCESS, this)) {
+        if (!committed) {
+          commit(this, now); // no message before the end: an empty stream is a complete answer
+        }
+        CallRules.afterStreamSuccess(plan, took(now), now);
+        stopObserving(null);
+        if (endRemote(Outcome.SUCCESS, this, null)) {
           if (remembered != null) {
             CallRules.succeeded(plan, args, List.copyOf(remembered));
           }
@@ -486,6 +660,11 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
 
   /** The fallback's answer, streamed to the caller as the service's would have been. */
   private final class FallbackSource extends Source {
+    @Override
+    boolean live() {
+      return current == this && !ended && !finished;
+    }
+
     @Override
     public void onNext(Object message) {
       synchronized (StreamCall.this) {
