@@ -146,8 +146,7 @@ final class CallRules {
    * the hedge delay: a stream's was recorded by {@link #firstMessage} when it committed.
    */
   static void afterStreamSuccess(MethodPlan plan, long took, long now) {
-    plan.breaker.onSuccess(took, TimeUnit.NANOSECONDS);
-    plan.guard.check(now);
+    plan.guard.onSuccess(took, now);
   }
 
   /**
