@@ -130,26 +130,26 @@ final class AsyncCall extends CompletableFuture<Object> implements Runnable {
   // ---- attempts --------------------------------------------------------------------------
 
   /** Starts one attempt of {@code kind}, unless the call ended or the breaker refuses. */
-  private void startAttempt(AttemptKind kind, long now) {
+  private boolean startAttempt(AttemptKind kind, long now) {
     if (state != RUNNING) {
-      return;
+      return false;
     }
     if (callDeadline - now <= 0) {
       fail(CallRules.timeout(plan, null), Outcome.TIMEOUT);
-      return;
+      return false;
     }
     if (!CallRules.permitAttempt(plan, now)) {
       if (kind == AttemptKind.HEDGE) {
-        return; // the attempts in flight go on
+        return false; // the attempts in flight go on
       }
       fail(CallRules.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
-      return;
+      return false;
     }
     Attempt attempt;
     synchronized (this) {
       if (state != RUNNING) {
         CallRules.afterCancel(plan);
-        return;
+        return false;
       }
       started++;
       inFlight++;
@@ -174,6 +174,7 @@ final class AsyncCall extends CompletableFuture<Object> implements Runnable {
     }
     future.whenComplete(attempt);
     scheduleHedge(now);
+    return true;
   }
 
   private CompletableFuture<?> startTransport(AttemptContext context) {
@@ -254,9 +255,8 @@ final class AsyncCall extends CompletableFuture<Object> implements Runnable {
       fail(failure, verdict == Verdict.CALLER_ERROR ? Outcome.CLIENT_ERROR : CallRules.outcomeOf(plan, failure));
       return;
     }
-    if (plan.hedge != null && mayHedge()) {
-      startAttempt(AttemptKind.HEDGE, now); // gRFC A6: a non-fatal failure sends the next hedge at once
-      return;
+    if (plan.hedge != null && mayHedge() && startAttempt(AttemptKind.HEDGE, now)) {
+      return; // gRFC A6: a non-fatal failure sends the next hedge at once
     }
     if (othersInFlight) {
       return; // a hedge in flight may still answer
