@@ -27,7 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -47,7 +47,8 @@ import java.util.function.LongConsumer;
  * Blocking calls from many virtual threads, as a new user would make them: {@code threads} virtual
  * threads each make {@code calls} blocking calls through one rpc-proxy client whose policy is a
  * bulkhead of {@code limit} with a permit wait (everything else default), against loopback
- * servers that answer after {@code service-ms}. Reports per run: calls/s, the most calls holding a
+ * servers that answer after {@code service-ms}. Reports per run: calls/s, the time calls took
+ * (p50, p99, max; permit wait included), the most calls holding a
  * permit at once (sampled every millisecond), the most and the mean
  * number of requests the server was serving at once (the mean by Little's law: time spent in the
  * handler over wall time), the TCP connections the server accepted, and how calls ended
@@ -118,8 +119,8 @@ public final class VirtualThreads {
     System.out.printf(Locale.ROOT,
         "%d virtual threads x %d blocking calls, bulkhead %d with permit wait %d ms (policy otherwise default), server answers after %d ms, HTTP accept backlog %s%n%n",
         threads, calls, limit, permitWaitMs, serviceMs, backlog > 0 ? Integer.toString(backlog) : "default");
-    System.out.println("| transport | run | calls/s | permits held, max | server max at once | server mean at once | connections accepted | ok | bulkhead full | timeout | circuit open | other | breaker trips |");
-    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    System.out.println("| transport | run | calls/s | call p50 ms | call p99 ms | call max ms | permits held, max | server max at once | server mean at once | connections accepted | ok | bulkhead full | timeout | circuit open | other | breaker trips |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     try (Servers servers = new Servers(serviceMs, backlog, virtual)) {
       for (String transport : transports) {
         for (int run = 0; run <= runs; run++) {
@@ -159,6 +160,7 @@ public final class VirtualThreads {
       throw new IllegalArgumentException("unknown transport " + transport + " (rest or grpc)");
     }
 
+    long[] latencies = new long[threads * calls];
     LongAdder ok = new LongAdder();
     LongAdder bulkheadFull = new LongAdder();
     LongAdder timeout = new LongAdder();
@@ -171,11 +173,13 @@ public final class VirtualThreads {
     CountDownLatch done = new CountDownLatch(threads);
     try {
       for (int t = 0; t < threads; t++) {
+        int first = t * calls;
         virtualThreads.execute(() -> {
           try {
             ready.countDown();
             go.await();
             for (int i = 0; i < calls; i++) {
+              long began = System.nanoTime();
               try {
                 call.accept(i);
                 ok.increment();
@@ -189,6 +193,7 @@ public final class VirtualThreads {
                 other.increment();
                 otherKinds.add(e.getClass().getSimpleName() + ": " + e.getMessage());
               }
+              latencies[first + i] = System.nanoTime() - began;
             }
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -208,8 +213,10 @@ public final class VirtualThreads {
       if (run == 0) {
         return;
       }
-      System.out.printf(Locale.ROOT, "| %s | %d | %.0f | %d | %d | %.1f | %d | %d | %d | %d | %d | %d | %d |%n",
-          transport.equals("rest") ? "REST" : "gRPC", run, (double) threads * calls / (wall / 1e9), watch.maxInFlight(),
+      Arrays.sort(latencies);
+      System.out.printf(Locale.ROOT, "| %s | %d | %.0f | %.1f | %.1f | %.1f | %d | %d | %.1f | %d | %d | %d | %d | %d | %d | %d |%n",
+          transport.equals("rest") ? "REST" : "gRPC", run, (double) threads * calls / (wall / 1e9),
+          millis(latencies, 0.50), millis(latencies, 0.99), millis(latencies, 1.0), watch.maxInFlight(),
           servers.maxInFlight(), servers.meanInFlight(wall), servers.connections(transport),
           ok.sum(), bulkheadFull.sum(), timeout.sum(), circuitOpen.sum(), other.sum(), watch.trips());
       if (!otherKinds.isEmpty()) {
@@ -260,6 +267,12 @@ public final class VirtualThreads {
     int maxInFlight() {
       return maxInFlight.get();
     }
+  }
+
+  /** The {@code q} quantile of sorted nanoseconds, in milliseconds. */
+  private static double millis(long[] sorted, double q) {
+    int index = (int) Math.ceil(q * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1e6;
   }
 
   /** {@code Executors.newVirtualThreadPerTaskExecutor()} on JDK 21+, else {@code null}. */
