@@ -60,7 +60,9 @@ import java.util.function.LongConsumer;
  * <p>Run: {@code JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 $JAVA_HOME/bin/java -cp
  * benchmarks/target/benchmarks.jar dev.rpcproxy.benchmarks.VirtualThreads} (options
  * {@code --transports rest,grpc --runs 3 --threads 2000 --calls 20 --limit 64 --permit-wait-ms 2000
- * --service-ms 5 --backlog 0}; a backlog of 0 is the system's default, as {@code HttpServer.create(address, 0)}).
+ * --service-ms 5 --backlog 0 --nodelay true}; a backlog of 0 is the system's default, as
+ * {@code HttpServer.create(address, 0)}; {@code --nodelay false} leaves the JDK HttpServer's
+ * {@code sun.net.httpserver.nodelay} at its default).
  */
 public final class VirtualThreads {
   private static final byte[] BODY = "{\"id\":42,\"price\":1999}".getBytes(StandardCharsets.UTF_8);
@@ -89,8 +91,6 @@ public final class VirtualThreads {
           + "); run it with JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64. Skipped.");
       return;
     }
-    // The JDK HttpServer otherwise waits for the client's delayed ACK (Nagle): ~40 ms per answer.
-    System.setProperty("sun.net.httpserver.nodelay", "true");
     List<String> transports = List.of("rest", "grpc");
     int runs = 3;
     int threads = 2000;
@@ -99,6 +99,7 @@ public final class VirtualThreads {
     long permitWaitMs = 2000;
     long serviceMs = 5;
     int backlog = 0;
+    boolean noDelay = true;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--transports" -> transports = List.of(args[i + 1].split(","));
@@ -109,16 +110,20 @@ public final class VirtualThreads {
         case "--permit-wait-ms" -> permitWaitMs = Long.parseLong(args[i + 1]);
         case "--service-ms" -> serviceMs = Long.parseLong(args[i + 1]);
         case "--backlog" -> backlog = Integer.parseInt(args[i + 1]);
+        case "--nodelay" -> noDelay = Boolean.parseBoolean(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
+    // Without it the JDK HttpServer's answer waits for the client's delayed ACK (Nagle) on a
+    // connection past its first few segments: ~40 ms per answer.
+    System.setProperty("sun.net.httpserver.nodelay", Boolean.toString(noDelay));
     VirtualThreads bench = new VirtualThreads(threads, calls, limit, Duration.ofMillis(permitWaitMs), serviceMs, virtual);
     System.out.printf(Locale.ROOT, "JDK %s (%s), %s %s, %d cores, load average at start: %s%n",
         System.getProperty("java.version"), System.getProperty("java.vm.name"), System.getProperty("os.name"),
         System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(), loadAverage());
     System.out.printf(Locale.ROOT,
-        "%d virtual threads x %d blocking calls, bulkhead %d with permit wait %d ms (policy otherwise default), server answers after %d ms, HTTP accept backlog %s%n%n",
-        threads, calls, limit, permitWaitMs, serviceMs, backlog > 0 ? Integer.toString(backlog) : "default");
+        "%d virtual threads x %d blocking calls, bulkhead %d with permit wait %d ms (policy otherwise default), server answers after %d ms, HTTP accept backlog %s, TCP_NODELAY %s%n%n",
+        threads, calls, limit, permitWaitMs, serviceMs, backlog > 0 ? Integer.toString(backlog) : "default", noDelay);
     System.out.println("| transport | run | calls/s | call p50 ms | call p99 ms | call max ms | permits held, max | server max at once | server mean at once | connections accepted | ok | bulkhead full | timeout | circuit open | other | breaker trips |");
     System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     try (Servers servers = new Servers(serviceMs, backlog, virtual)) {
