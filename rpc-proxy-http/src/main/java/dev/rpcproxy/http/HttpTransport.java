@@ -15,6 +15,8 @@ import dev.rpcproxy.spi.Transport;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.Headers;
 import okhttp3.HttpUrl;
@@ -68,8 +70,10 @@ import okhttp3.OkHttpClient;
  * }</pre>
  *
  * <p>Only the rpc-proxy bulkhead bounds concurrency: OkHttp's {@link Dispatcher} limits (64
- * calls, 5 per host by default) are raised so that they never silently cap it. Request bodies and
- * header values never appear in logs or exception messages.
+ * calls, 5 per host by default) are raised so that they never silently cap it, and the
+ * transport's own client keeps every idle connection (OkHttp's default pool keeps 5) so that each
+ * concurrent call the bulkhead allows keeps its connection from one call to the next. Request
+ * bodies and header values never appear in logs or exception messages.
  */
 public final class HttpTransport implements Transport {
   /** Default of {@link Builder#maxResponseBytes}: 10 MiB. */
@@ -80,6 +84,17 @@ public final class HttpTransport implements Transport {
    * OkHttp, bounds concurrent calls.
    */
   static final int MIN_DISPATCHER_LIMIT = 1024;
+
+  /**
+   * Idle connections the transport's own client keeps, as many as its dispatcher allows calls.
+   * OkHttp's default pool keeps 5: with more calls at once, most connections were closed as their
+   * call ended and opened again by the next one. Idle connections still close after
+   * {@link #KEEP_ALIVE}.
+   */
+  static final int MAX_IDLE_CONNECTIONS = MIN_DISPATCHER_LIMIT;
+
+  /** How long the transport's own client keeps an unused connection: OkHttp's default. */
+  static final Duration KEEP_ALIVE = Duration.ofMinutes(5);
 
   private final HttpSettings settings;
   private final boolean ownsClient;
@@ -284,8 +299,13 @@ public final class HttpTransport implements Transport {
      * by {@link HttpTransport#close()}. If its dispatcher allows fewer than 1024 calls (in all or
      * per host), calls go through a client derived with {@code newBuilder()} whose dispatcher
      * shares your executor but has raised limits, so that the rpc-proxy bulkhead is the bound.
+     * Its connection pool is used as it is: OkHttp's default {@code ConnectionPool()} keeps only 5
+     * idle connections, so with more calls at once than that, most calls open a new connection;
+     * give such a client a pool that keeps at least {@code maxConcurrentCalls}, e.g.
+     * {@code new ConnectionPool(64, 5, TimeUnit.MINUTES)}.
      * Default: a client of this transport's own, with no read or write timeout (the call's
-     * deadline bounds every call) and raised dispatcher limits.
+     * deadline bounds every call), raised dispatcher limits and a pool that keeps up to 1024 idle
+     * connections for 5 minutes.
      */
     public Builder client(OkHttpClient client) {
       this.client = Objects.requireNonNull(client, "client");
@@ -395,6 +415,7 @@ public final class HttpTransport implements Transport {
       dispatcher.setMaxRequestsPerHost(Integer.MAX_VALUE);
       return new OkHttpClient.Builder()
           .dispatcher(dispatcher)
+          .connectionPool(new ConnectionPool(MAX_IDLE_CONNECTIONS, KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS))
           .readTimeout(Duration.ZERO)
           .writeTimeout(Duration.ZERO)
           // Repeating requests is the RetryPolicy's job, for idempotent methods only: OkHttp's own
