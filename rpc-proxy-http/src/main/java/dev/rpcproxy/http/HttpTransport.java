@@ -93,8 +93,13 @@ public final class HttpTransport implements Transport {
    */
   static final int MAX_IDLE_CONNECTIONS = MIN_DISPATCHER_LIMIT;
 
-  /** How long the transport's own client keeps an unused connection: OkHttp's default. */
-  static final Duration KEEP_ALIVE = Duration.ofMinutes(5);
+  /**
+   * How long the transport's own client keeps an unused connection: shorter than the idle
+   * timeouts of common servers (Tomcat closes after 20 s, Jetty after 30 s), so that a call is
+   * rarely sent on a connection the server has just closed. The client does not let OkHttp retry
+   * such a call by itself (a POST must not be sent twice), so it would fail as a network error.
+   */
+  static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
 
   private final HttpSettings settings;
   private final boolean ownsClient;
@@ -302,7 +307,7 @@ public final class HttpTransport implements Transport {
      * Its connection pool is used as it is: OkHttp's default {@code ConnectionPool()} keeps only 5
      * idle connections, so with more calls at once than that, most calls open a new connection;
      * give such a client a pool that keeps at least {@code maxConcurrentCalls}, e.g.
-     * {@code new ConnectionPool(64, 5, TimeUnit.MINUTES)}.
+     * {@code new ConnectionPool(64, 15, TimeUnit.SECONDS)}.
      * Default: a client of this transport's own, with no read or write timeout (the call's
      * deadline bounds every call), raised dispatcher limits and a pool that keeps up to 1024 idle
      * connections for 5 minutes.
