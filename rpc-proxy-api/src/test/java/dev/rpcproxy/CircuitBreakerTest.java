@@ -93,6 +93,26 @@ class CircuitBreakerTest {
   }
 
   @Test
+  void opensOnSlowCallsWithoutAMeterRegistryToo() {
+    // Without metrics nothing else reads an attempt's duration: the breaker's slow-call threshold
+    // alone must keep the clock read after each attempt.
+    CircuitBreakerConfig slow = CircuitBreakerConfig.custom()
+        .slidingWindowSize(10).minimumNumberOfCalls(4)
+        .slowCallDurationThreshold(Duration.ofMillis(100)).slowCallRateThreshold(50)
+        .waitDurationInOpenState(Duration.ofSeconds(5)).build();
+    Service svc = RpcProxy.builder(Service.class).name("svc").transport(Transports.inline(target))
+        .timeSource(time).policy(Policy.builder().circuitBreaker(slow).build()).build();
+    behaviour = () -> {
+      time.advance(Duration.ofMillis(150));
+      return 7;
+    };
+    for (int i = 0; i < 4; i++) {
+      assertThat(svc.get(1)).isEqualTo(7);
+    }
+    assertThatThrownBy(() -> svc.get(1)).isInstanceOf(CircuitOpenException.class);
+  }
+
+  @Test
   void halfOpenProbesCloseTheBreakerAfterTheOpenWait() {
     Service svc = client(Policy.builder().circuitBreaker(smallWindow()).build());
     behaviour = () -> { throw Failures.unavailable(); };

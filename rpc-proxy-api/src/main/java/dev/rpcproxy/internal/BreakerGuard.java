@@ -218,6 +218,11 @@ final class BreakerGuard {
     }
   }
 
+  /** Whether an attempt shorter than {@code timeoutNanos} can count as a slow call. */
+  boolean countsSlowCallsBelow(long timeoutNanos) {
+    return slowCallNanos < timeoutNanos;
+  }
+
   /** {@code true} while the breaker is closed (hedges are sent only then). */
   boolean isClosed() {
     return breaker.getState() == CircuitBreaker.State.CLOSED;

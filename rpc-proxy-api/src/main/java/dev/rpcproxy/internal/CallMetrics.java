@@ -76,6 +76,11 @@ final class CallMetrics {
     return new CallMetrics(timers, fallbacks, attempts, null);
   }
 
+  /** Whether calls are timed at all (a registry was given). */
+  boolean records() {
+    return timers != null;
+  }
+
   void record(Outcome outcome, long nanos) {
     if (timers != null) {
       timers[outcome.ordinal()].record(nanos, TimeUnit.NANOSECONDS);

@@ -143,7 +143,7 @@ final class CallPipeline {
           attemptStart = plan.time.nanoTime();
           continue;
         }
-        end = plan.time.nanoTime();
+        end = plan.timesSuccess ? plan.time.nanoTime() : attemptStart;
         CallRules.afterSuccess(plan, end - attemptStart, end);
         break;
       }

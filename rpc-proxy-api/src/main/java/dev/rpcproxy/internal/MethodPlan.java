@@ -55,6 +55,13 @@ final class MethodPlan {
   final TimeSource time;
   /** {@code null} unless the method streams; its calls then run in {@link StreamCall}. */
   final StreamPlan stream;
+  /**
+   * Whether anything reads how long a successful blocking attempt took: the call timer, an
+   * adaptive limit, or a breaker whose slow-call threshold lies below the timeout (a call that
+   * reaches its deadline ends as a timeout, so a threshold at or above it never sees a slow
+   * success). When nothing does, the clock is not read again after the attempt.
+   */
+  final boolean timesSuccess;
   /** Whether a call takes its permit without waiting: no rate limit, no permit wait. */
   final boolean admitsAtOnce;
   /** Whether an async call rejected at once can be answered with a plain failed future (no fallback, no observation). */
@@ -97,6 +104,8 @@ final class MethodPlan {
     this.time = time;
     this.stream = stream;
     this.usesEngine = async || hedge != null || this.observations != null;
+    this.timesSuccess = metrics.records() || !(limiter instanceof FixedCallLimiter)
+        || guard.countsSlowCallsBelow(timeoutNanos);
     this.admitsAtOnce = rateLimiter == null && !this.waitsForPermit;
     this.asyncFailsFast = async && fallback == null && this.observations == null && stream == null;
     this.circuitOpen = new CircuitOpenException(client, methodName, breaker.getName());
