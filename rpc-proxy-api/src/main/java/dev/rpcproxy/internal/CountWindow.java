@@ -13,16 +13,21 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Why not Resilience4j's window: it takes a lock on every record, and with two or more callers
  * that lock is where calls queue, park and wake each other (measured in benchmarks/RESULTS.md).
- * Here a record is one atomic increment of a cursor and one atomic swap of the slot it points to;
- * the counters change only when the swapped-out result differs from the new one, so a healthy
- * service's calls write nothing else. Neighbouring cursor values land on different cache lines
- * ({@code stride}), and the cursor and the counters sit alone on theirs, so two callers do not
- * invalidate each other's lines more than the cursor needs.
+ * Here a record claims a slot by advancing a cursor, reads the slot, and swaps it only when the
+ * result differs from the one it replaces; the counters change only then. So a healthy service's
+ * calls write nothing but the cursor. While callers do not collide there is one cursor over the
+ * whole ring; the first failed compare-and-set on it splits the ring into 2, 4, ... parts, each
+ * with its own cursor on its own cache line, and a caller writes the part its thread maps to
+ * (as {@code LongAdder} spreads its cells). Every time a part has been written all the way round,
+ * every thread moves on to the next part, so the oldest results are the next overwritten: one
+ * caller left alone after a split keeps exactly its last {@code size} results again once it has
+ * gone round the ring (tested).
  *
  * <p>Exact for one caller at a time: a script of results gives Resilience4j's states and rates
  * step by step (tested). With concurrent callers each result is still counted once and removed
  * once (the swap decides), but the counters are read one by one, so a decision may see one call
- * more or less than a lock would have shown.
+ * more or less than a lock would have shown; and once the ring is split, each part replaces its
+ * own oldest result, so a caller that calls less often keeps its results a little longer.
  */
 final class CountWindow {
   /** Slot codes: bit 0 a result is there, bit 1 it failed, bit 2 it was slow. */
@@ -33,55 +38,70 @@ final class CountWindow {
 
   private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
   private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
-  /** Index of the cursor in {@link #cursor}: 64 bytes of padding on each side. */
-  private static final int CURSOR = 8;
+  private static final VarHandle CURSORS;
+  /** Longs per cache line: cursors sit this far apart, with as much padding before the first. */
+  private static final int LINE = 8;
+  private static final int MAX_PARTS = 64;
   /** Indexes of the counters in {@link #counters}, together on one line, padded on each side. */
   private static final int CALLS = 16;
   private static final int FAILED = 17;
   private static final int SLOW_SUCCEEDED = 18;
   private static final int SLOW_FAILED = 19;
 
+  static {
+    try {
+      CURSORS = MethodHandles.lookup().findVarHandle(CountWindow.class, "cursors", Cursors.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final int size;
-  private final int stride;
   private final int minimumCalls;
   private final float failureRateThreshold;
   private final float slowCallRateThreshold;
-  private final long[] cursor = new long[2 * CURSOR + 1];
   private final int[] counters = new int[2 * CALLS + 4];
   private final int[] ring;
+  /** The ring's parts and their cursors; replaced by one with twice as many when callers collide. */
+  private volatile Cursors cursors;
 
   CountWindow(CircuitBreakerConfig config) {
     this.size = config.getSlidingWindowSize();
-    this.stride = strideFor(size);
     this.minimumCalls = Math.min(config.getMinimumNumberOfCalls(), size);
     this.failureRateThreshold = config.getFailureRateThreshold();
     this.slowCallRateThreshold = config.getSlowCallRateThreshold();
     this.ring = new int[size];
+    this.cursors = new Cursors(1, size);
+  }
+
+  /** A window already split into {@code parts} (a power of two): for tests. */
+  CountWindow(CircuitBreakerConfig config, int parts) {
+    this(config);
+    this.cursors = new Cursors(parts, size);
   }
 
   /**
-   * A step through the ring that puts consecutive calls 16 ints (a 64-byte line) apart or more
-   * and still visits every slot once per turn: the smallest number from 17 up that shares no
-   * factor with the size. Small rings, which fit in two lines anyway, are walked in order.
+   * The ring cut into {@code parts} consecutive parts, each written round-robin from its own
+   * cursor; index 0 of {@code next} counts the turns completed (read by every record, written once
+   * per turn), which shifts every thread's part by one.
    */
-  static int strideFor(int size) {
-    if (size < 64) {
-      return 1;
-    }
-    int stride = 17;
-    while (gcd(stride, size) != 1) {
-      stride++;
-    }
-    return stride;
-  }
+  private static final class Cursors {
+    final int parts;
+    /** Part {@code i}'s next position at index {@code (i + 1) * LINE}; the turns at index 0. */
+    final long[] next;
+    final int[] start;
+    final int[] length;
 
-  private static int gcd(int a, int b) {
-    while (b != 0) {
-      int t = a % b;
-      a = b;
-      b = t;
+    Cursors(int parts, int size) {
+      this.parts = parts;
+      this.next = new long[(parts + 2) * LINE];
+      this.start = new int[parts];
+      this.length = new int[parts];
+      for (int i = 0; i < parts; i++) {
+        start[i] = (int) ((long) i * size / parts);
+        length[i] = (int) ((long) (i + 1) * size / parts) - start[i];
+      }
     }
-    return a;
   }
 
   /**
@@ -90,10 +110,9 @@ final class CountWindow {
    * @return {@code true} if the failure rate or the slow-call rate has reached its threshold
    */
   boolean record(int result) {
-    long sequence = (long) LONGS.getAndAdd(cursor, CURSOR, 1L);
-    int slot = (int) ((sequence % size) * stride % size);
-    int old = (int) INTS.getAndSet(ring, slot, result);
-    if (old == result) {
+    int slot = claim();
+    int old = (int) INTS.getVolatile(ring, slot);
+    if (old == result || (old = (int) INTS.getAndSet(ring, slot, result)) == result) {
       return false; // nothing counted changed: the rates are what they were after the last check
     }
     if (old == 0) {
@@ -112,6 +131,55 @@ final class CountWindow {
       INTS.getAndAdd(counters, SLOW_FAILED, slowFailed);
     }
     return exceeded();
+  }
+
+  /** The next slot to write: the oldest of the part this thread writes. */
+  private int claim() {
+    Cursors c = cursors;
+    if (c.parts == 1) {
+      for (;;) {
+        long position = (long) LONGS.getVolatile(c.next, LINE);
+        if (LONGS.compareAndSet(c.next, LINE, position, position + 1)) {
+          return (int) (position % size);
+        }
+        split(c);
+      }
+    }
+    int mine = partOf(Thread.currentThread(), c.parts);
+    for (;;) {
+      int part = (mine + (int) (long) LONGS.getVolatile(c.next, 0)) & (c.parts - 1);
+      int at = (part + 1) * LINE;
+      long position = (long) LONGS.getVolatile(c.next, at);
+      if (LONGS.compareAndSet(c.next, at, position, position + 1)) {
+        int offset = (int) (position % c.length[part]);
+        if (offset == c.length[part] - 1) {
+          LONGS.getAndAdd(c.next, 0, 1L); // this part is all new: every thread moves on
+        }
+        return c.start[part] + offset;
+      }
+      split(c);
+    }
+  }
+
+  /** Callers collided on a cursor of {@code c}: spread them over twice as many parts. */
+  private void split(Cursors c) {
+    if (c.parts < MAX_PARTS && c.parts * 2 <= size && cursors == c) {
+      CURSORS.compareAndSet(this, c, new Cursors(c.parts * 2, size));
+    }
+  }
+
+  /** How many parts the ring is cut into now. */
+  int parts() {
+    return cursors.parts;
+  }
+
+  /** The part a thread writes: its id, mixed (MurmurHash3's finalizer), modulo the parts (a power of two). */
+  private static int partOf(Thread thread, int parts) {
+    long h = thread.getId();
+    h = (h ^ (h >>> 33)) * 0xff51afd7ed558ccdL;
+    h = (h ^ (h >>> 33)) * 0xc4ceb9fe1a85ec53L;
+    h ^= h >>> 33;
+    return (int) h & (parts - 1);
   }
 
   private boolean exceeded() {

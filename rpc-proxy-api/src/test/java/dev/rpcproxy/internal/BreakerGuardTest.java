@@ -112,6 +112,37 @@ class BreakerGuardTest {
   }
 
   @Test
+  void aSplitWindowLeftToOneCallerKeepsItsLastResults() {
+    CircuitBreakerConfig config = CircuitBreakerConfig.custom().slidingWindowSize(100).minimumNumberOfCalls(10)
+        .failureRateThreshold(100).slowCallRateThreshold(100).build();
+    for (int parts : new int[] {2, 4, 64}) {
+      CountWindow window = new CountWindow(config, parts);
+      java.util.ArrayDeque<Integer> last = new java.util.ArrayDeque<>();
+      Random random = new Random(parts);
+      int[] codes = {CountWindow.SUCCESS, CountWindow.FAILURE, CountWindow.SLOW_SUCCESS, CountWindow.SLOW_FAILURE};
+      for (int i = 0; i < 2_000; i++) {
+        int code = codes[random.nextInt(i % 300 < 150 ? 1 : 4)]; // runs of successes, then mixed
+        window.record(code);
+        last.addLast(code);
+        if (last.size() > 100) {
+          last.removeFirst();
+        }
+        if (i >= 200) { // once round the ring after the split
+          String where = parts + " parts, record " + i;
+          assertThat(window.calls()).as(where).isEqualTo(100);
+          assertThat(window.failed()).as(where)
+              .isEqualTo((int) last.stream().filter(c -> c == CountWindow.FAILURE || c == CountWindow.SLOW_FAILURE).count());
+          assertThat(window.slowSucceeded()).as(where)
+              .isEqualTo((int) last.stream().filter(c -> c == CountWindow.SLOW_SUCCESS).count());
+          assertThat(window.slowFailed()).as(where)
+              .isEqualTo((int) last.stream().filter(c -> c == CountWindow.SLOW_FAILURE).count());
+        }
+      }
+      assertThat(window.parts()).isEqualTo(parts);
+    }
+  }
+
+  @Test
   void timeBasedWindowsAreLeftToResilience4j() {
     FakeTime time = new FakeTime();
     BreakerGuard guard = new BreakerGuard(new CircuitBreakerStateMachine("time", CircuitBreakerConfig.custom()
