@@ -931,6 +931,9 @@ final class ChaosHarness {
    * the peak of calls the client still holds ({@code max}: until closed or cancelled by the client).
    */
   static final class ActiveCalls implements ClientInterceptor {
+    private static final int NEW = 0;
+    private static final int HELD = 1;
+    private static final int RELEASED = 2;
     final AtomicInteger open = new AtomicInteger();
     final AtomicInteger held = new AtomicInteger();
     final AtomicInteger max = new AtomicInteger();
@@ -938,9 +941,11 @@ final class ChaosHarness {
 
     @Override
     public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
-      AtomicBoolean released = new AtomicBoolean();
+      // Held from start until closed or cancelled; a call cancelled before it starts is never held
+      // (grpc-java then refuses to start it: an attempt opened just as its call ended).
+      AtomicInteger state = new AtomicInteger(NEW);
       Runnable release = () -> {
-        if (released.compareAndSet(false, true)) {
+        if (state.getAndSet(RELEASED) == HELD) {
           held.decrementAndGet();
         }
       };
@@ -949,15 +954,23 @@ final class ChaosHarness {
         public void start(Listener<A> listener, Metadata headers) {
           started.incrementAndGet();
           open.incrementAndGet();
-          max.accumulateAndGet(held.incrementAndGet(), Math::max);
-          super.start(new SimpleForwardingClientCallListener<>(listener) {
-            @Override
-            public void onClose(Status status, Metadata trailers) {
-              open.decrementAndGet();
-              release.run();
-              super.onClose(status, trailers);
-            }
-          }, headers);
+          if (state.compareAndSet(NEW, HELD)) {
+            max.accumulateAndGet(held.incrementAndGet(), Math::max);
+          }
+          try {
+            super.start(new SimpleForwardingClientCallListener<>(listener) {
+              @Override
+              public void onClose(Status status, Metadata trailers) {
+                open.decrementAndGet();
+                release.run();
+                super.onClose(status, trailers);
+              }
+            }, headers);
+          } catch (RuntimeException notStarted) {
+            open.decrementAndGet(); // no onClose will come
+            release.run();
+            throw notStarted;
+          }
         }
 
         @Override
