@@ -184,6 +184,8 @@ final class ChaosHarness {
     final Config config;
     final ClientFigures rest = new ClientFigures(REST);
     final ClientFigures grpc = new ClientFigures(GRPC);
+    /** The gRPC client's streams (also counted in {@link #grpc}). */
+    final ChaosStreams.Figures streams = new ChaosStreams.Figures();
     final List<String> violations = Collections.synchronizedList(new ArrayList<>());
     final List<String> leaks = new ArrayList<>();
     final Map<String, Long> faultsInjected = new LinkedHashMap<>();
@@ -252,6 +254,7 @@ final class ChaosHarness {
       out.append(String.format(Locale.ROOT, "| breaker open in every outage / closed after each | %s / %s | %s / %s |%n",
           rest.openSeenInEveryOutage, rest.closedAfterEveryOutage, grpc.openSeenInEveryOutage, grpc.closedAfterEveryOutage));
       out.append(String.format(Locale.ROOT, "| breaker state at end | %s | %s |%n", rest.finalBreakerState, grpc.finalBreakerState));
+      out.append(streams.table());
       out.append(String.format(Locale.ROOT, "%n| process | value |%n|---|---:|%n"));
       out.append(String.format(Locale.ROOT, "| heap used after GC, after warm-up | %.1f MiB |%n", heapAfterWarmup / 1048576.0));
       out.append(String.format(Locale.ROOT, "| heap used after GC, at end | %.1f MiB |%n", heapAtEnd / 1048576.0));
@@ -339,10 +342,13 @@ final class ChaosHarness {
         .build();
     GrpcInventory grpc = RpcProxy.builder(GrpcInventory.class)
         .name(GRPC)
-        .transport(GrpcTransport.builder(channel, InventoryGrpc.getServiceDescriptor()).interceptors(grpcActive).build())
+        .transport(GrpcTransport.builder(channel, InventoryGrpc.getServiceDescriptor())
+            .interceptors(grpcActive, result.streams.attempts).build())
         .policy(HarnessPolicy.forClients(config))
         .fallback("getItem", result.grpc.fallback)
         .fallback("getItemAsync", result.grpc.fallback)
+        .fallback(ChaosStreams.BLOCKING, result.grpc.fallback)
+        .fallback(ChaosStreams.PUBLISHER, result.grpc.fallback)
         .meterRegistry(registry)
         .build();
     result.rest.bulkheadMax = config.maxConcurrentCalls();
@@ -359,10 +365,11 @@ final class ChaosHarness {
     long healthyNanos = config.healthyPhase().toNanos();
     long outageNanos = config.outagePhase().toNanos();
     warmEnd = Math.min(start + healthyNanos, start + TimeUnit.SECONDS.toNanos(1));
+    ChaosStreams streams = new ChaosStreams(this, config, result.grpc, result.streams, result.violations);
     List<Thread> workers = new ArrayList<>();
     for (int i = 0; i < config.threads(); i++) {
       Random random = new Random(config.seed() * 31 + i);
-      Thread worker = new Thread(() -> work(random, rest, grpc), "chaos-worker-" + i);
+      Thread worker = new Thread(() -> work(random, rest, grpc, streams), "chaos-worker-" + i);
       worker.setDaemon(true);
       workers.add(worker);
     }
@@ -455,6 +462,9 @@ final class ChaosHarness {
     awaitNoLeak("gRPC client calls open", () -> grpcActive.open.get() == 0, grpcActive.open::get);
     awaitNoLeak("REST server requests in flight", () -> restServer.http.inFlight() == 0, restServer.http::inFlight);
     awaitNoLeak("gRPC server calls in flight", () -> grpcServer.inFlight() == 0, grpcServer::inFlight);
+    awaitNoLeak("gRPC server streams whose Context has not ended", () -> grpcServer.streamsInFlight() == 0,
+        grpcServer::streamsInFlight);
+    streams.collect(registry, grpcServer);
     for (String client : List.of(REST, GRPC)) {
       awaitNoLeak("bulkhead permits of " + client,
           () -> permitsHeld(registry, client) == 0,
@@ -493,7 +503,7 @@ final class ChaosHarness {
 
   // ---------------------------------------------------------------- workers
 
-  private void work(Random random, RestInventory rest, GrpcInventory grpc) {
+  private void work(Random random, RestInventory rest, GrpcInventory grpc, ChaosStreams streams) {
     while (!stop) {
       // Think time, as real callers have: without it rejected calls spin at millions a second.
       java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(random.nextInt(config.thinkMicros() + 1)));
@@ -505,12 +515,16 @@ final class ChaosHarness {
         async(result.rest, id, random, () -> rest.itemAsync(id));
       } else if (op < 50) {
         call(result.rest, id, () -> rest.put(new ItemDto(id, 0, "client", "put-" + id)));
-      } else if (op < 75) {
+      } else if (op < 70) {
         call(result.grpc, id, () -> grpc.getItem(request(id)));
-      } else if (op < 95) {
+      } else if (op < 86) {
         async(result.grpc, id, random, () -> grpc.getItemAsync(request(id)));
-      } else {
+      } else if (op < 90) {
         call(result.grpc, id, () -> grpc.putItem(request(id)));
+      } else if (op < 95) {
+        streams.blocking(random, grpc, id); // 1 in 5 gRPC calls is a stream
+      } else {
+        streams.publisher(random, grpc, id);
       }
     }
   }
@@ -593,11 +607,20 @@ final class ChaosHarness {
   }
 
   private void finished(ClientFigures figures, long t0) {
-    long elapsed = System.nanoTime() - t0;
+    finished(figures, t0, System.nanoTime(), Thread.currentThread().getStackTrace()[2].getMethodName());
+  }
+
+  /** Whether a call started at {@code t0} started on the warm JVM (after the first second). */
+  boolean warm(long t0) {
+    return t0 >= warmEnd;
+  }
+
+  /** A call of {@code figures}' client, described as {@code what}, ran from {@code t0} to {@code end}. */
+  void finished(ClientFigures figures, long t0, long end, String what) {
+    long elapsed = end - t0;
     if (t0 >= warmEnd && elapsed > figures.maxElapsedNanos.get()) {
       figures.slowest.set(String.format(Locale.ROOT, "%s %.1f ms, started %d ms into the run",
-          Thread.currentThread().getStackTrace()[2].getMethodName(), elapsed / 1e6,
-          TimeUnit.NANOSECONDS.toMillis(t0 - runStart)));
+          what, elapsed / 1e6, TimeUnit.NANOSECONDS.toMillis(t0 - runStart)));
     }
     if (t0 < warmEnd) {
       // JVM cold start: the first calls load and initialise Netty, protobuf, OkHttp, Jackson on
@@ -633,7 +656,7 @@ final class ChaosHarness {
     figures.seen.get("fallback".equals(source) ? Seen.FALLBACK : Seen.SUCCESS).increment();
   }
 
-  private Seen classify(ClientFigures figures, Throwable t) {
+  Seen classify(ClientFigures figures, Throwable t) {
     if (t instanceof RpcTimeoutException) {
       return Seen.TIMEOUT;
     }
