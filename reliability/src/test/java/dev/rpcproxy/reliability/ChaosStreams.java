@@ -9,7 +9,10 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
+import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -24,6 +27,7 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
@@ -167,6 +171,9 @@ final class ChaosStreams {
   private final Figures figures;
   private final List<String> violations;
   private final AtomicLong nextStream = new AtomicLong();
+  /** Streams whose messages broke a promise; the first few are listed, the rest counted. */
+  private final AtomicLong brokenStreams = new AtomicLong();
+  private static final int LISTED_BROKEN_STREAMS = 5;
 
   ChaosStreams(ChaosHarness harness, ChaosHarness.Config config, ClientFigures grpc, Figures figures,
       List<String> violations) {
@@ -268,6 +275,12 @@ final class ChaosStreams {
 
   /** Files one stream under exactly one ending and one outcome seen, and checks what it delivered. */
   private void ended(MethodFigures method, StreamCheck check, Ending ending, Throwable failure, long t0, long end) {
+    // However it ended for its caller, the stream's gRPC calls have ended: closed by gRPC, or
+    // cancelled before the caller's close (or its last signal) returned.
+    int open = figures.attempts.open(check.request.getStream());
+    if (open > 0 && ending != Ending.STILL_OPEN) {
+      check.problem(open + " gRPC call(s) still open after the stream ended for its caller");
+    }
     int attempts = figures.attempts.finish(check.request.getStream());
     boolean fromFallback = check.fromFallback();
     Seen seen;
@@ -317,14 +330,10 @@ final class ChaosStreams {
     if (attempts > 1 && check.received > 0 && !fromFallback) {
       method.retriedThenDelivered.increment();
     }
-    if (check.problem != null) {
-      synchronized (violations) {
-        if (violations.size() < 100) {
-          violations.add(ChaosHarness.GRPC + "." + method.method + ": stream of " + check.request.getCount()
-              + " items of id " + check.request.getId() + " (" + attempts + " attempts, ended " + ending + "): "
-              + check.problem);
-        }
-      }
+    if (check.problem != null && brokenStreams.incrementAndGet() <= LISTED_BROKEN_STREAMS) {
+      violations.add(ChaosHarness.GRPC + "." + method.method + ": stream of " + check.request.getCount()
+          + " items of id " + check.request.getId() + " (" + attempts + " attempts, ended " + ending + "): "
+          + check.problem);
     }
     long elapsed = end - t0;
     harness.finished(grpc, t0, end, "stream " + method.method + " (" + ending.name().toLowerCase(Locale.ROOT) + ")");
@@ -380,6 +389,10 @@ final class ChaosStreams {
         violations.add(String.format(Locale.ROOT, "%s: a stream ended %.1f ms after its deadline (bound %d ms)", name,
             method.maxOvershootNanos.get() / 1e6, config.maxOvershootMillis()));
       }
+    }
+    if (brokenStreams.get() > LISTED_BROKEN_STREAMS) {
+      violations.add(ChaosHarness.GRPC + ": " + (brokenStreams.get() - LISTED_BROKEN_STREAMS)
+          + " more streams whose messages broke a promise (the first " + LISTED_BROKEN_STREAMS + " are listed above)");
     }
     figures.serverStreams = server.streamsStarted();
     figures.serverContextsEnded = server.streamContextsEnded();
@@ -486,8 +499,8 @@ final class ChaosStreams {
       }
       check.accept(item);
       if (check.received == closeAfter) {
-        finish(Ending.CLOSED_EARLY, null);
         subscription.cancel();
+        finish(Ending.CLOSED_EARLY, null);
         return;
       }
       if (outstanding == 0) {
@@ -547,25 +560,43 @@ final class ChaosStreams {
     }
   }
 
-  // ---------------------------------------------------------------- attempts per stream
+  // ---------------------------------------------------------------- gRPC calls per stream
 
   /**
-   * Counts the gRPC calls (attempts) the transport starts for each of the harness's streams, by
-   * the request's {@code stream} number, while the worker reading it tracks it.
+   * Watches the gRPC calls (attempts) the transport makes for each of the harness's streams, by
+   * the request's {@code stream} number, while the worker reading it tracks it: how many were
+   * sent, and how many are still open (sent, and neither closed by gRPC nor cancelled).
    */
   static final class StreamAttempts implements ClientInterceptor {
-    private final ConcurrentHashMap<Long, AtomicInteger> open = new ConcurrentHashMap<>();
+    private static final int NEW = 0;
+    private static final int OPEN = 1;
+    private static final int DONE = 2;
+
+    /** The calls of one stream. */
+    private static final class Calls {
+      final AtomicInteger sent = new AtomicInteger();
+      final AtomicInteger open = new AtomicInteger();
+    }
+
+    private final ConcurrentHashMap<Long, Calls> streams = new ConcurrentHashMap<>();
     final AtomicLong calls = new AtomicLong();
     /** Calls of a stream that had ended for its caller (an attempt opened as its stream ended). */
     final AtomicLong untracked = new AtomicLong();
 
     void track(long stream) {
-      open.put(stream, new AtomicInteger());
+      streams.put(stream, new Calls());
     }
 
+    /** Calls of {@code stream} sent and not yet closed or cancelled. */
+    int open(long stream) {
+      Calls c = streams.get(stream);
+      return c == null ? 0 : c.open.get();
+    }
+
+    /** Stops tracking {@code stream}; returns how many calls it sent. */
     int finish(long stream) {
-      AtomicInteger n = open.remove(stream);
-      return n == null ? 0 : n.get();
+      Calls c = streams.remove(stream);
+      return c == null ? 0 : c.sent.get();
     }
 
     @Override
@@ -574,19 +605,49 @@ final class ChaosStreams {
       if (method.getType() != MethodDescriptor.MethodType.SERVER_STREAMING) {
         return call;
       }
+      // NEW until its request is sent (then OPEN, counted for its stream), DONE once closed or cancelled.
+      AtomicInteger state = new AtomicInteger(NEW);
+      AtomicReference<Calls> owner = new AtomicReference<>();
+      Runnable done = () -> {
+        if (state.getAndSet(DONE) == OPEN) {
+          owner.get().open.decrementAndGet();
+        }
+      };
       return new SimpleForwardingClientCall<>(call) {
+        @Override
+        public void start(Listener<A> listener, Metadata headers) {
+          super.start(new SimpleForwardingClientCallListener<>(listener) {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+              done.run();
+              super.onClose(status, trailers);
+            }
+          }, headers);
+        }
+
         @Override
         public void sendMessage(Q message) {
           if (message instanceof ListRequest request) {
             calls.incrementAndGet();
-            AtomicInteger n = open.get(request.getStream());
-            if (n != null) {
-              n.incrementAndGet();
-            } else {
+            Calls c = streams.get(request.getStream());
+            if (c == null) {
               untracked.incrementAndGet();
+            } else {
+              c.sent.incrementAndGet();
+              owner.set(c);
+              c.open.incrementAndGet();
+              if (!state.compareAndSet(NEW, OPEN)) {
+                c.open.decrementAndGet(); // closed or cancelled already
+              }
             }
           }
           super.sendMessage(message);
+        }
+
+        @Override
+        public void cancel(String message, Throwable cause) {
+          done.run();
+          super.cancel(message, cause);
         }
       };
     }
