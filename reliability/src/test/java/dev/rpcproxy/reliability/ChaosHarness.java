@@ -610,6 +610,11 @@ final class ChaosHarness {
     finished(figures, t0, System.nanoTime(), Thread.currentThread().getStackTrace()[2].getMethodName());
   }
 
+  /** Milliseconds from the start of the run to {@code nanos} ({@link System#nanoTime()}). */
+  long millisIntoRun(long nanos) {
+    return TimeUnit.NANOSECONDS.toMillis(nanos - runStart);
+  }
+
   /** Whether a call started at {@code t0} started on the warm JVM (after the first second). */
   boolean warm(long t0) {
     return t0 >= warmEnd;

@@ -77,6 +77,7 @@ final class ChaosStreams {
     final LongAccumulator maxElapsedNanos = new LongAccumulator(Math::max, 0);
     final LongAccumulator maxOvershootNanos = new LongAccumulator(Math::max, 0);
     final LongAccumulator coldStartMaxNanos = new LongAccumulator(Math::max, 0);
+    final AtomicReference<String> slowest = new AtomicReference<>("none");
     // From the registry, after the run.
     long timerCount;
     long timerCancelled;
@@ -150,6 +151,8 @@ final class ChaosStreams {
           blocking.maxElapsedNanos.get() / 1e6, publisher.maxElapsedNanos.get() / 1e6));
       out.append(String.format(Locale.ROOT, "| max overshoot past deadline, warm (ms) | %.1f | %.1f |%n",
           blocking.maxOvershootNanos.get() / 1e6, publisher.maxOvershootNanos.get() / 1e6));
+      out.append("| slowest stream, warm | ").append(blocking.slowest.get()).append(" | ").append(publisher.slowest.get())
+          .append(" |\n");
       out.append(String.format(Locale.ROOT, "| slowest stream in the first second (cold JVM) (ms) | %.1f | %.1f |%n",
           blocking.coldStartMaxNanos.get() / 1e6, publisher.coldStartMaxNanos.get() / 1e6));
       out.append(String.format(Locale.ROOT, "%nserver: %d ListItems calls, %d Contexts ended (%d cancelled before the server "
@@ -338,6 +341,10 @@ final class ChaosStreams {
     long elapsed = end - t0;
     harness.finished(grpc, t0, end, "stream " + method.method + " (" + ending.name().toLowerCase(Locale.ROOT) + ")");
     if (harness.warm(t0)) {
+      if (elapsed > method.maxElapsedNanos.get()) {
+        method.slowest.set(String.format(Locale.ROOT, "%.1f ms, started %d ms into the run, %s after %d messages",
+            elapsed / 1e6, harness.millisIntoRun(t0), ending.name().toLowerCase(Locale.ROOT), check.received));
+      }
       method.maxElapsedNanos.accumulate(elapsed);
       method.maxOvershootNanos.accumulate(elapsed - config.timeout().toNanos());
     } else {
