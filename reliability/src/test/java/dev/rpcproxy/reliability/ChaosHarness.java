@@ -508,23 +508,30 @@ final class ChaosHarness {
       // Think time, as real callers have: without it rejected calls spin at millions a second.
       java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(random.nextInt(config.thinkMicros() + 1)));
       long id = random.nextInt(IDS);
-      int op = random.nextInt(100);
+      // REST and unary gRPC calls in the shares they always had (0-199, halved below); streams on
+      // top (200-224): 1 in 5 gRPC calls is a stream, half read as a Stream, half through a Publisher.
+      int op = random.nextInt(225);
+      if (op >= 200) {
+        if (random.nextBoolean()) {
+          streams.blocking(random, grpc, id);
+        } else {
+          streams.publisher(random, grpc, id);
+        }
+        continue;
+      }
+      op /= 2;
       if (op < 25) {
         call(result.rest, id, () -> rest.item(id));
       } else if (op < 45) {
         async(result.rest, id, random, () -> rest.itemAsync(id));
       } else if (op < 50) {
         call(result.rest, id, () -> rest.put(new ItemDto(id, 0, "client", "put-" + id)));
-      } else if (op < 70) {
+      } else if (op < 75) {
         call(result.grpc, id, () -> grpc.getItem(request(id)));
-      } else if (op < 86) {
-        async(result.grpc, id, random, () -> grpc.getItemAsync(request(id)));
-      } else if (op < 90) {
-        call(result.grpc, id, () -> grpc.putItem(request(id)));
       } else if (op < 95) {
-        streams.blocking(random, grpc, id); // 1 in 5 gRPC calls is a stream
+        async(result.grpc, id, random, () -> grpc.getItemAsync(request(id)));
       } else {
-        streams.publisher(random, grpc, id);
+        call(result.grpc, id, () -> grpc.putItem(request(id)));
       }
     }
   }
