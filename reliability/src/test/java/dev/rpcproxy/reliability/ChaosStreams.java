@@ -51,8 +51,8 @@ final class ChaosStreams {
   /**
    * Streams whose first call the server fails with UNAVAILABLE before the first message, in
    * percent, when no attempt timeout is set. With one (the second round), late streams are retried
-   * anyway, and more injected failures would keep the shared breaker from closing long enough for
-   * the unary calls' hedges.
+   * anyway; probes there too left some runs without a single gRPC hedge (their failures count
+   * against the breaker the unary calls share).
    */
   private static final int RETRY_PROBE_PERCENT = 20;
   /** A publisher subscriber asks for 1 to this many messages at a time. */
