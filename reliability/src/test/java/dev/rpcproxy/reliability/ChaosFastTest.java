@@ -2,11 +2,12 @@ package dev.rpcproxy.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
  * The chaos harness in the default build: a few seconds, a fixed seed, every invariant of the soak
- * ({@link ChaosSoakTest}) checked the same way.
+ * ({@link ChaosSoakTest}) checked the same way, streams included.
  */
 class ChaosFastTest {
 
@@ -27,6 +28,9 @@ class ChaosFastTest {
       assertThat(figures.seen(ChaosHarness.Seen.CIRCUIT_OPEN)).as(figures.name + " rejections").isPositive();
       assertThat(figures.breakerOpenings).as(figures.name + " breaker openings").isPositive();
     }
+    streamsTookEveryPath(result);
+    assertThat(result.streams.blocking.retriedThenDelivered.sum() + result.streams.publisher.retriedThenDelivered.sum())
+        .as("streams that sent more than one attempt (retry probes at least), then delivered").isPositive();
   }
 
   /**
@@ -47,5 +51,24 @@ class ChaosFastTest {
       assertThat(figures.attemptsHedge).as(figures.name + " hedges sent").isPositive();
       assertThat(figures.breakerOpenings).as(figures.name + " breaker openings").isPositive();
     }
+    streamsTookEveryPath(result);
+  }
+
+  /**
+   * Streams of both shapes ended in each way, so the stream invariants were tested on each path.
+   * Retried streams are required in the first round, where retry probes make them; in the second
+   * the attempt timeout retries late streams, as many or as few as the faults make.
+   */
+  private static void streamsTookEveryPath(ChaosHarness.Result result) {
+    ChaosStreams.Figures streams = result.streams;
+    for (ChaosStreams.MethodFigures method : List.of(streams.blocking, streams.publisher)) {
+      assertThat(method.started.sum()).as(method.method + " streams started").isGreaterThan(100);
+      assertThat(method.completed.sum()).as(method.method + " streams completed").isPositive();
+      assertThat(method.closedEarly.sum()).as(method.method + " streams closed early").isPositive();
+      assertThat(method.answeredByFallback.sum()).as(method.method + " streams answered by the fallback").isPositive();
+      assertThat(method.failedBeforeFirst.sum()).as(method.method + " streams failed before a message").isPositive();
+      assertThat(method.serviceMessages.sum()).as(method.method + " messages from the service").isPositive();
+    }
+    assertThat(streams.serverContextsCancelled).as("streams the server saw cancelled").isPositive();
   }
 }

@@ -184,6 +184,8 @@ final class ChaosHarness {
     final Config config;
     final ClientFigures rest = new ClientFigures(REST);
     final ClientFigures grpc = new ClientFigures(GRPC);
+    /** The gRPC client's streams (also counted in {@link #grpc}). */
+    final ChaosStreams.Figures streams = new ChaosStreams.Figures();
     final List<String> violations = Collections.synchronizedList(new ArrayList<>());
     final List<String> leaks = new ArrayList<>();
     final Map<String, Long> faultsInjected = new LinkedHashMap<>();
@@ -252,6 +254,7 @@ final class ChaosHarness {
       out.append(String.format(Locale.ROOT, "| breaker open in every outage / closed after each | %s / %s | %s / %s |%n",
           rest.openSeenInEveryOutage, rest.closedAfterEveryOutage, grpc.openSeenInEveryOutage, grpc.closedAfterEveryOutage));
       out.append(String.format(Locale.ROOT, "| breaker state at end | %s | %s |%n", rest.finalBreakerState, grpc.finalBreakerState));
+      out.append(streams.table());
       out.append(String.format(Locale.ROOT, "%n| process | value |%n|---|---:|%n"));
       out.append(String.format(Locale.ROOT, "| heap used after GC, after warm-up | %.1f MiB |%n", heapAfterWarmup / 1048576.0));
       out.append(String.format(Locale.ROOT, "| heap used after GC, at end | %.1f MiB |%n", heapAtEnd / 1048576.0));
@@ -339,10 +342,13 @@ final class ChaosHarness {
         .build();
     GrpcInventory grpc = RpcProxy.builder(GrpcInventory.class)
         .name(GRPC)
-        .transport(GrpcTransport.builder(channel, InventoryGrpc.getServiceDescriptor()).interceptors(grpcActive).build())
+        .transport(GrpcTransport.builder(channel, InventoryGrpc.getServiceDescriptor())
+            .interceptors(grpcActive, result.streams.attempts).build())
         .policy(HarnessPolicy.forClients(config))
         .fallback("getItem", result.grpc.fallback)
         .fallback("getItemAsync", result.grpc.fallback)
+        .fallback(ChaosStreams.BLOCKING, result.grpc.fallback)
+        .fallback(ChaosStreams.PUBLISHER, result.grpc.fallback)
         .meterRegistry(registry)
         .build();
     result.rest.bulkheadMax = config.maxConcurrentCalls();
@@ -359,10 +365,11 @@ final class ChaosHarness {
     long healthyNanos = config.healthyPhase().toNanos();
     long outageNanos = config.outagePhase().toNanos();
     warmEnd = Math.min(start + healthyNanos, start + TimeUnit.SECONDS.toNanos(1));
+    ChaosStreams streams = new ChaosStreams(this, config, result.grpc, result.streams, result.violations);
     List<Thread> workers = new ArrayList<>();
     for (int i = 0; i < config.threads(); i++) {
       Random random = new Random(config.seed() * 31 + i);
-      Thread worker = new Thread(() -> work(random, rest, grpc), "chaos-worker-" + i);
+      Thread worker = new Thread(() -> work(random, rest, grpc, streams), "chaos-worker-" + i);
       worker.setDaemon(true);
       workers.add(worker);
     }
@@ -455,6 +462,9 @@ final class ChaosHarness {
     awaitNoLeak("gRPC client calls open", () -> grpcActive.open.get() == 0, grpcActive.open::get);
     awaitNoLeak("REST server requests in flight", () -> restServer.http.inFlight() == 0, restServer.http::inFlight);
     awaitNoLeak("gRPC server calls in flight", () -> grpcServer.inFlight() == 0, grpcServer::inFlight);
+    awaitNoLeak("gRPC server streams whose Context has not ended", () -> grpcServer.streamsInFlight() == 0,
+        grpcServer::streamsInFlight);
+    streams.collect(registry, grpcServer);
     for (String client : List.of(REST, GRPC)) {
       awaitNoLeak("bulkhead permits of " + client,
           () -> permitsHeld(registry, client) == 0,
@@ -493,12 +503,23 @@ final class ChaosHarness {
 
   // ---------------------------------------------------------------- workers
 
-  private void work(Random random, RestInventory rest, GrpcInventory grpc) {
+  private void work(Random random, RestInventory rest, GrpcInventory grpc, ChaosStreams streams) {
     while (!stop) {
       // Think time, as real callers have: without it rejected calls spin at millions a second.
       java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(random.nextInt(config.thinkMicros() + 1)));
       long id = random.nextInt(IDS);
-      int op = random.nextInt(100);
+      // REST and unary gRPC calls in the shares they always had (0-199, halved below); streams on
+      // top (200-224): 1 in 5 gRPC calls is a stream, half read as a Stream, half through a Publisher.
+      int op = random.nextInt(225);
+      if (op >= 200) {
+        if (random.nextBoolean()) {
+          streams.blocking(random, grpc, id);
+        } else {
+          streams.publisher(random, grpc, id);
+        }
+        continue;
+      }
+      op /= 2;
       if (op < 25) {
         call(result.rest, id, () -> rest.item(id));
       } else if (op < 45) {
@@ -593,11 +614,25 @@ final class ChaosHarness {
   }
 
   private void finished(ClientFigures figures, long t0) {
-    long elapsed = System.nanoTime() - t0;
+    finished(figures, t0, System.nanoTime(), Thread.currentThread().getStackTrace()[2].getMethodName());
+  }
+
+  /** Milliseconds from the start of the run to {@code nanos} ({@link System#nanoTime()}). */
+  long millisIntoRun(long nanos) {
+    return TimeUnit.NANOSECONDS.toMillis(nanos - runStart);
+  }
+
+  /** Whether a call started at {@code t0} started on the warm JVM (after the first second). */
+  boolean warm(long t0) {
+    return t0 >= warmEnd;
+  }
+
+  /** A call of {@code figures}' client, described as {@code what}, ran from {@code t0} to {@code end}. */
+  void finished(ClientFigures figures, long t0, long end, String what) {
+    long elapsed = end - t0;
     if (t0 >= warmEnd && elapsed > figures.maxElapsedNanos.get()) {
       figures.slowest.set(String.format(Locale.ROOT, "%s %.1f ms, started %d ms into the run",
-          Thread.currentThread().getStackTrace()[2].getMethodName(), elapsed / 1e6,
-          TimeUnit.NANOSECONDS.toMillis(t0 - runStart)));
+          what, elapsed / 1e6, TimeUnit.NANOSECONDS.toMillis(t0 - runStart)));
     }
     if (t0 < warmEnd) {
       // JVM cold start: the first calls load and initialise Netty, protobuf, OkHttp, Jackson on
@@ -633,7 +668,7 @@ final class ChaosHarness {
     figures.seen.get("fallback".equals(source) ? Seen.FALLBACK : Seen.SUCCESS).increment();
   }
 
-  private Seen classify(ClientFigures figures, Throwable t) {
+  Seen classify(ClientFigures figures, Throwable t) {
     if (t instanceof RpcTimeoutException) {
       return Seen.TIMEOUT;
     }
@@ -931,6 +966,9 @@ final class ChaosHarness {
    * the peak of calls the client still holds ({@code max}: until closed or cancelled by the client).
    */
   static final class ActiveCalls implements ClientInterceptor {
+    private static final int NEW = 0;
+    private static final int HELD = 1;
+    private static final int RELEASED = 2;
     final AtomicInteger open = new AtomicInteger();
     final AtomicInteger held = new AtomicInteger();
     final AtomicInteger max = new AtomicInteger();
@@ -938,9 +976,11 @@ final class ChaosHarness {
 
     @Override
     public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
-      AtomicBoolean released = new AtomicBoolean();
+      // Held from start until closed or cancelled; a call cancelled before it starts is never held
+      // (grpc-java then refuses to start it: an attempt opened just as its call ended).
+      AtomicInteger state = new AtomicInteger(NEW);
       Runnable release = () -> {
-        if (released.compareAndSet(false, true)) {
+        if (state.getAndSet(RELEASED) == HELD) {
           held.decrementAndGet();
         }
       };
@@ -949,15 +989,23 @@ final class ChaosHarness {
         public void start(Listener<A> listener, Metadata headers) {
           started.incrementAndGet();
           open.incrementAndGet();
-          max.accumulateAndGet(held.incrementAndGet(), Math::max);
-          super.start(new SimpleForwardingClientCallListener<>(listener) {
-            @Override
-            public void onClose(Status status, Metadata trailers) {
-              open.decrementAndGet();
-              release.run();
-              super.onClose(status, trailers);
-            }
-          }, headers);
+          if (state.compareAndSet(NEW, HELD)) {
+            max.accumulateAndGet(held.incrementAndGet(), Math::max);
+          }
+          try {
+            super.start(new SimpleForwardingClientCallListener<>(listener) {
+              @Override
+              public void onClose(Status status, Metadata trailers) {
+                open.decrementAndGet();
+                release.run();
+                super.onClose(status, trailers);
+              }
+            }, headers);
+          } catch (RuntimeException notStarted) {
+            open.decrementAndGet(); // no onClose will come
+            release.run();
+            throw notStarted;
+          }
         }
 
         @Override

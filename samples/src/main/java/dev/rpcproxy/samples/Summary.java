@@ -7,6 +7,7 @@ import static dev.rpcproxy.samples.order.FtgoClients.RESTAURANTS;
 import dev.rpcproxy.samples.observe.ClientCounts;
 import dev.rpcproxy.samples.observe.Format;
 import dev.rpcproxy.samples.observe.Snapshot;
+import dev.rpcproxy.samples.observe.StreamCounts;
 import dev.rpcproxy.samples.order.FtgoClients;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -15,8 +16,8 @@ import java.util.Locale;
 
 /**
  * The end-of-run report: per phase and client the calls by outcome, fallbacks, retries, p99 and
- * the breaker's path, with a line on what the policies did; then each policy's effect over the
- * whole run. All sentences are built from the counts, so they say what happened, not what
+ * the breaker's path, the orders and the streams, with a line on what the policies did; then each
+ * policy's effect over the whole run. All sentences are built from the counts, so they say what happened, not what
  * should have.
  */
 final class Summary {
@@ -43,7 +44,8 @@ final class Summary {
         "breaker");
     out.println("  (4xx: caller's errors; tmo: deadline; rej: bulkhead full; open: breaker open, no request sent;");
     out.println("   cxl: cancelled; retries: extra attempts the service saw, hedges not included, estimated;");
-    out.println("   breaker: C closed, O open, H half-open)");
+    out.println("   breaker: C closed, O open, H half-open; streams: a client's server streams, also counted in its");
+    out.println("   calls, one per stream, and left out of its p99)");
     for (PhaseResult r : results) {
       out.println();
       out.printf(Locale.ROOT, "%s (%s): %s%n", r.phase().label(), Format.seconds(r.delta().nanos() / 1e9),
@@ -59,6 +61,14 @@ final class Summary {
       Snapshot d = r.delta();
       out.printf(Locale.ROOT, "  %-12s %6s  placed %s, rejected %s, failed %s; p99 %s%n", "orders", n(d.ordersTotal()),
           n(d.orders("placed")), n(d.orders("rejected")), n(d.orders("failed")), Format.millis(d.orderP99Millis()));
+      for (String client : FtgoClients.NAMES) {
+        StreamCounts s = r.client(client).streams();
+        if (!s.methods().isEmpty()) {
+          out.printf(Locale.ROOT, "  %-12s %6s  ok %s, failed %s, timed out %s, rejected %s, cancelled %s; %s messages (%s.%s)%n",
+              "streams", n(s.total()), n(s.calls("success")), n(s.failed()), n(s.calls("timeout")), n(s.rejected()),
+              n(s.calls("cancelled")), n(s.messages()), client, String.join(",", s.methods()));
+        }
+      }
       out.println("  → " + explain(r));
     }
     out.println();
@@ -180,10 +190,14 @@ final class Summary {
   /** One line per policy, summed over the phases. */
   static List<String> policyEffects(List<PhaseResult> results) {
     long timeouts = 0, retries = 0, hedges = 0, firstAttempts = 0, open = 0, rejected = 0, fallbacks = 0;
-    long clientErrors = 0, opened = 0, closed = 0;
+    long clientErrors = 0, opened = 0, closed = 0, streams = 0, streamsOk = 0;
+    double messages = 0;
     for (PhaseResult r : results) {
       for (String client : FtgoClients.NAMES) {
         ClientCounts c = r.client(client);
+        streams += c.streams().total();
+        streamsOk += c.streams().calls("success");
+        messages += c.streams().messages();
         timeouts += c.calls("timeout");
         retries += FtgoClients.retries(client) ? r.retries(client) : 0;
         open += c.calls("circuit_open");
@@ -199,7 +213,7 @@ final class Summary {
             .filter(t -> t.client().equals(client) && t.to().equals("CLOSED")).count();
       }
     }
-    return List.of(
+    List<String> effects = new ArrayList<>(List.of(
         "deadline: " + n(timeouts) + " calls stopped at their deadline instead of waiting for a slow answer",
         "retries: " + n(retries) + " extra attempts, only for idempotent calls (GET, NO_SIDE_EFFECTS) and within"
             + " the retry budget; CreateTicket was never retried",
@@ -212,7 +226,13 @@ final class Summary {
             + " from latency; consumers and kitchen: fixed " + FtgoClients.GRPC_BULKHEAD + ")",
         "fallback: " + n(fallbacks) + " failed restaurant calls answered with the last good menu (Fallbacks.cached())",
         "classification: " + n(clientErrors) + " caller's errors (FAILED_PRECONDITION) thrown as they were: not"
-            + " retried, not counted by the breaker, never answered by a fallback");
+            + " retried, not counted by the breaker, never answered by a fallback"));
+    if (streams > 0) {
+      effects.add("streams: " + n(streams) + " kitchen tickets followed (WatchTicket, about 1 placed order in 10), "
+          + n(streamsOk) + " to their end, " + n(messages) + " events delivered; each stream held one kitchen permit"
+          + " until it ended and is one rpc.client.calls sample (left out of the p99 above)");
+    }
+    return effects;
   }
 
   private static String n(double v) {

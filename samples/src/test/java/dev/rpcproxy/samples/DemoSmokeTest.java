@@ -51,6 +51,14 @@ class DemoSmokeTest {
     assertThat(circuitOpen).as("calls rejected by the open breaker").isPositive();
     assertThat(fallbacks).as("calls answered from the cache").isGreaterThan(circuitOpen / 2.0);
     assertThat(printed).contains("── phase 1/1: down").contains("══ Summary").contains("breaker opened");
+    // About 1 placed order in 10 is followed over the kitchen's WatchTicket stream.
+    double events = registry.find("rpc.client.stream.messages").tags("client", FtgoClients.KITCHEN, "method", "watchTicket")
+        .counters().stream().mapToDouble(Counter::count).sum();
+    long streams = registry.find("rpc.client.calls").tags("client", FtgoClients.KITCHEN, "method", "watchTicket")
+        .timers().stream().mapToLong(Timer::count).sum();
+    assertThat(streams).as("ticket streams followed").isPositive();
+    assertThat(events).as("ticket events delivered").isPositive();
+    assertThat(printed).contains("streams").contains("kitchen.watchTicket");
 
     assertThat(lingeringNonDaemonThreads(before)).as("threads the demo left running").isEmpty();
   }

@@ -45,7 +45,7 @@ class GrafanaDashboardTest {
     assertThat(queried).as("metric names found in the dashboard's queries").contains(
         "resilience4j_circuitbreaker_state", "rpc_client_calls_seconds_count", "rpc_client_calls_seconds_bucket",
         "rpc_client_concurrency_limit", "rpc_client_concurrency_in_flight",
-        "rpc_client_fallbacks_total", "rpc_client_attempts_total");
+        "rpc_client_fallbacks_total", "rpc_client_attempts_total", "rpc_client_stream_messages_total");
 
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Demo demo = new Demo(DemoOptions.parse("--scenario", "healthy", "--duration", "2", "--port", "0"), registry,

@@ -7,6 +7,7 @@ import dev.rpcproxy.samples.order.OrderFailedException;
 import dev.rpcproxy.samples.order.OrderRejectedException;
 import dev.rpcproxy.samples.order.OrderRequest;
 import dev.rpcproxy.samples.order.OrderService;
+import dev.rpcproxy.samples.order.PlacedOrder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -21,7 +22,9 @@ import java.util.concurrent.locks.LockSupport;
  * Places random orders from a fixed set of daemon threads at a bounded rate, and times each as
  * {@code demo.orders{outcome}} with outcome {@code placed}, {@code rejected} (the order was
  * wrong) or {@code failed} (a dependency failed without a fallback). About 1 order in 25 comes
- * from the consumer the consumer service refuses.
+ * from the consumer the consumer service refuses. After about 1 placed order in 10 the same
+ * thread follows its kitchen ticket to the end ({@link OrderService#followTicket}, a gRPC server
+ * stream), outside the order's time; the library's meters count those streams and their messages.
  *
  * <p>Threads beyond {@link Load#threads()} idle; the rate is shared through one pacer, so changing
  * the {@link Load} takes effect within a pacing interval.
@@ -30,6 +33,8 @@ public final class LoadGenerator implements AutoCloseable {
   /** The timer of orders, by outcome. */
   public static final String ORDERS = "demo.orders";
   private static final double REFUSED_SHARE = 0.04;
+  /** Share of placed orders whose ticket is then followed. */
+  static final double FOLLOWED_SHARE = 0.1;
 
   private final OrderService orders;
   private final List<Thread> workers = new ArrayList<>();
@@ -89,8 +94,9 @@ public final class LoadGenerator implements AutoCloseable {
       }
       long start = System.nanoTime();
       Timer outcome;
+      PlacedOrder order = null;
       try {
-        orders.createOrder(randomOrder());
+        order = orders.createOrder(randomOrder());
         outcome = placed;
       } catch (OrderRejectedException e) {
         outcome = rejected;
@@ -102,6 +108,18 @@ public final class LoadGenerator implements AutoCloseable {
       if (running) {
         outcome.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       }
+      if (order != null && running && ThreadLocalRandom.current().nextDouble() < FOLLOWED_SHARE) {
+        follow(order.ticketId());
+      }
+    }
+  }
+
+  /** Reads the ticket's events to the end; a failure is counted by the kitchen client's meters only. */
+  private void follow(String ticketId) {
+    try {
+      orders.followTicket(ticketId);
+    } catch (OrderFailedException | OrderRejectedException e) {
+      // the kitchen client's rpc.client.calls{method="watchTicket"} records how the stream ended
     }
   }
 

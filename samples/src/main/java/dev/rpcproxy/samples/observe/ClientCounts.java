@@ -5,12 +5,13 @@ import java.util.TreeMap;
 
 /**
  * What one rpc-proxy client's meters counted (since start, or between two snapshots): calls by
- * outcome, attempts sent by kind ({@code first}, {@code retry}, {@code hedge}), fallbacks served,
- * the latency histogram, and the calls in flight (at the snapshot, or its change between two).
- * Immutable.
+ * outcome (streams included), attempts sent by kind ({@code first}, {@code retry}, {@code hedge}),
+ * fallbacks served, the latency histogram of its calls (streams left out: a stream's time is how
+ * long it was read, not a call's latency), the calls in flight (at the snapshot, or its change
+ * between two), and its streams. Immutable.
  */
 public record ClientCounts(Map<String, Long> calls, Map<String, Long> attempts, double fallbacks, Histogram latency,
-    long inFlight) {
+    long inFlight, StreamCounts streams) {
   static final String ATTEMPT_FIRST = "first";
   static final String ATTEMPT_HEDGE = "hedge";
 
@@ -50,7 +51,7 @@ public record ClientCounts(Map<String, Long> calls, Map<String, Long> attempts, 
     return total() - calls(Outcomes.BULKHEAD_FULL) - calls(Outcomes.CIRCUIT_OPEN);
   }
 
-  /** The 99th percentile of call latency in ms, NaN without calls. */
+  /** The 99th percentile of call latency in ms (streams left out), NaN without calls. */
   public double p99Millis() {
     return latency.quantileMillis(0.99);
   }
@@ -61,6 +62,6 @@ public record ClientCounts(Map<String, Long> calls, Map<String, Long> attempts, 
     Map<String, Long> attemptDiff = new TreeMap<>();
     attempts.forEach((kind, n) -> attemptDiff.put(kind, n - earlier.attempts(kind)));
     return new ClientCounts(diff, attemptDiff, fallbacks - earlier.fallbacks, latency.minus(earlier.latency),
-        inFlight - earlier.inFlight);
+        inFlight - earlier.inFlight, streams.minus(earlier.streams));
   }
 }

@@ -6,7 +6,8 @@ import java.util.Locale;
 /**
  * The demo's running output: once a second, one row per client with its calls per second by
  * outcome, breaker state, most calls in flight against the bulkhead limit, and fallbacks served;
- * then the orders. Everything is read from the meter registry.
+ * then the orders, and the streams of each client that has streaming methods. Everything is read
+ * from the meter registry.
  */
 public final class LiveTable {
   private static final String ROW = "%6s  %-12s %7s %5s %5s %5s %5s %5s %5s %5s %5s  %-9s %9s%n";
@@ -60,6 +61,16 @@ public final class LiveTable {
         "orders", rate(delta.ordersTotal(), seconds),
         rate(delta.orders("placed"), seconds), rate(delta.orders("rejected"), seconds),
         rate(delta.orders("failed"), seconds), Format.millis(delta.orderP99Millis())));
+    for (String client : reader.clients()) {
+      StreamCounts streams = delta.client(client).streams();
+      if (!streams.methods().isEmpty()) {
+        block.append(String.format(Locale.ROOT, "%6s  %-12s %7s ok %s, fail %s, tmo %s, rej %s, cxl %s; messages %s/s (%s.%s)%n",
+            "", "streams", rate(streams.total(), seconds), rate(streams.calls(Outcomes.SUCCESS), seconds),
+            rate(streams.failed(), seconds), rate(streams.calls(Outcomes.TIMEOUT), seconds),
+            rate(streams.rejected(), seconds), rate(streams.calls(Outcomes.CANCELLED), seconds),
+            rate(streams.messages(), seconds), client, String.join(",", streams.methods())));
+      }
+    }
     out.print(block);
     out.flush();
     return maxInFlight;

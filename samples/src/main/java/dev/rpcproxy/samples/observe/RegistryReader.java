@@ -7,23 +7,30 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * Reads the demo's figures from the meter registry, by the names rpc-proxy documents:
  * {@code rpc.client.calls{client,method,outcome}}, {@code rpc.client.fallbacks{client,method}},
  * {@code rpc.client.concurrency.limit{client}}, {@code rpc.client.concurrency.in.flight{client}},
- * {@code rpc.client.attempts{client,method,kind}}, and Resilience4j's
- * {@code resilience4j.circuitbreaker.state{name,state}} (a client's breaker is named after it).
+ * {@code rpc.client.attempts{client,method,kind}}, {@code rpc.client.stream.messages{client,method}}
+ * (registered for each streaming method, which is how the streams' calls are told apart), and
+ * Resilience4j's {@code resilience4j.circuitbreaker.state{name,state}} (a client's breaker is
+ * named after it).
  */
 public final class RegistryReader {
   static final String CALLS = "rpc.client.calls";
   static final String FALLBACKS = "rpc.client.fallbacks";
   static final String ATTEMPTS = "rpc.client.attempts";
+  static final String STREAM_MESSAGES = "rpc.client.stream.messages";
   static final List<String> ATTEMPT_KINDS = List.of("first", "retry", "hedge");
   static final String BREAKER_STATE = "resilience4j.circuitbreaker.state";
   static final String LIMIT = "rpc.client.concurrency.limit";
@@ -65,11 +72,19 @@ public final class RegistryReader {
   }
 
   private ClientCounts counts(String client) {
+    Collection<Counter> messageCounters = registry.find(STREAM_MESSAGES).tag("client", client).counters();
+    Set<String> streamMethods = messageCounters.stream().map(c -> c.getId().getTag("method"))
+        .collect(Collectors.toCollection(TreeSet::new));
     Map<String, Long> calls = new LinkedHashMap<>();
+    Map<String, Long> streamCalls = new LinkedHashMap<>();
     for (String outcome : Outcomes.ALL) {
-      calls.put(outcome, registry.find(CALLS).tag("client", client).tag("outcome", outcome).timers().stream()
+      Collection<Timer> timers = registry.find(CALLS).tag("client", client).tag("outcome", outcome).timers();
+      calls.put(outcome, timers.stream().mapToLong(Timer::count).sum());
+      streamCalls.put(outcome, timers.stream().filter(t -> streamMethods.contains(t.getId().getTag("method")))
           .mapToLong(Timer::count).sum());
     }
+    StreamCounts streams = new StreamCounts(List.copyOf(streamMethods), streamCalls,
+        messageCounters.stream().mapToDouble(Counter::count).sum());
     Map<String, Long> attempts = new LinkedHashMap<>();
     for (String kind : ATTEMPT_KINDS) {
       attempts.put(kind, (long) registry.find(ATTEMPTS).tag("client", client).tag("kind", kind).counters().stream()
@@ -77,8 +92,9 @@ public final class RegistryReader {
     }
     double fallbacks = registry.find(FALLBACKS).tag("client", client).counters().stream()
         .mapToDouble(Counter::count).sum();
-    return new ClientCounts(calls, attempts, fallbacks, Histogram.of(registry.find(CALLS).tag("client", client).timers()),
-        Math.max(0, inFlight(client)));
+    List<Timer> unary = registry.find(CALLS).tag("client", client).timers().stream()
+        .filter(t -> !streamMethods.contains(t.getId().getTag("method"))).toList();
+    return new ClientCounts(calls, attempts, fallbacks, Histogram.of(unary), Math.max(0, inFlight(client)), streams);
   }
 
   /**

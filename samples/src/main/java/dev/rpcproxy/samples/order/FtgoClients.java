@@ -185,7 +185,8 @@ public final class FtgoClients implements AutoCloseable {
             RESTAURANTS_LIMIT.maxLimit(), breaker, hedgeRule()),
         String.format("%-12s gRPC  timeout %s, bulkhead %d, %s, 3 attempts (NO_SIDE_EFFECTS), no fallback",
             CONSUMERS, millis(CONSUMERS_TIMEOUT), GRPC_BULKHEAD, breaker),
-        String.format("%-12s gRPC  timeout %s, bulkhead %d, %s, no retries (CreateTicket is not idempotent)",
+        String.format("%-12s gRPC  timeout %s, bulkhead %d, %s, no retries (CreateTicket is not idempotent);"
+            + " WatchTicket stream: first event within 5 s, then each within 2 s, 3 attempts before the first",
             KITCHEN, millis(KITCHEN_TIMEOUT), GRPC_BULKHEAD, breaker));
   }
 
