@@ -125,6 +125,7 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     synchronized (this) {
       if (downstream == null) {
         downstream = s;
+        start = plan.time.nanoTime(); // the call's time counts from here, also if onSubscribe cancels
         s.onSubscribe(this);
         if (!finished) {
           begin();
@@ -201,7 +202,6 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
 
   /** Starts the call: breaker known open, permit, first attempt, deadline timer. Under the monitor. */
   private void begin() {
-    start = plan.time.nanoTime();
     lastActivity = start;
     callDeadline = CallRules.callDeadline(plan, start);
     if (plan.observations != null) {
@@ -633,8 +633,8 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
         CallRules.afterStreamSuccess(plan, took(now), now);
         stopObserving(null);
         if (endRemote(Outcome.SUCCESS, this, null)) {
-          if (remembered != null) {
-            CallRules.succeeded(plan, args, List.copyOf(remembered));
+          if (!tooLongToRemember) {
+            CallRules.succeeded(plan, args, remembered == null ? List.of() : List.copyOf(remembered));
           }
           terminate(null);
         }

@@ -19,13 +19,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
  * Streaming behaviours found while adding streams to the chaos harness that break a documented
- * promise. Disabled until the library (rpc-proxy-api {@code internal/StreamCall.java}) is fixed;
- * enable each with its fix.
+ * promise; each failed before its fix in {@code internal/StreamCall.java}.
  */
 class GrpcStreamingRegressionTest {
   private static final String CLIENT = "watcher";
@@ -71,7 +69,6 @@ class GrpcStreamingRegressionTest {
    * duration is the time source's raw reading: the machine's uptime with the system clock.
    */
   @Test
-  @Disabled("library bug: StreamCall records a stream cancelled in onSubscribe with start = 0 (duration = uptime)")
   void aStreamCancelledInOnSubscribeIsRecordedWithoutABogusDuration() {
     Watcher watcher = client().build();
 
@@ -107,7 +104,6 @@ class GrpcStreamingRegressionTest {
    * answered with the older, non-empty list the service has since replaced.
    */
   @Test
-  @Disabled("library bug: StreamCall does not tell the fallback of a stream that completed with no messages")
   void aStreamThatCompletedEmptyReplacesTheCachedList() {
     Watcher watcher = client().fallback(Fallbacks.cached()).build();
     service.onWatch = (request, response) -> {
