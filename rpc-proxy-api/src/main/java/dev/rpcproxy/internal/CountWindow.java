@@ -17,8 +17,9 @@ import java.lang.invoke.VarHandle;
  * result differs from the one it replaces; the counters change only then. So a healthy service's
  * calls write nothing but the cursor. While callers do not collide there is one cursor over the
  * whole ring; the first failed compare-and-set on it splits the ring into 2, 4, ... parts, each
- * with its own cursor on its own cache line, and a caller writes the part its thread maps to
- * (as {@code LongAdder} spreads its cells). Every time a part has been written all the way round,
+ * with its own cursor on its own cache line (at most two per processor, at least 16 slots each),
+ * and a caller writes the part its thread's probe points to; a caller that collides moves its
+ * probe, as {@code LongAdder} spreads its cells. Every time a part has been written all the way round,
  * every thread moves on to the next part, so the oldest results are the next overwritten: one
  * caller left alone after a split keeps exactly its last {@code size} results again once it has
  * gone round the ring (tested).
@@ -41,7 +42,14 @@ final class CountWindow {
   private static final VarHandle CURSORS;
   /** Longs per cache line: cursors sit this far apart, with as much padding before the first. */
   private static final int LINE = 8;
-  private static final int MAX_PARTS = 64;
+  /**
+   * The most parts: a few per processor, and at least {@link #MIN_PART} slots each (a part that
+   * goes round every few calls would make the turn count as busy as one cursor).
+   */
+  private static final int MAX_PARTS = Integer.highestOneBit(Math.max(1, Runtime.getRuntime().availableProcessors()) * 2);
+  private static final int MIN_PART = 16;
+  /** Which part a thread writes (with the turns), moved on when it collides, as {@code LongAdder}'s probe. */
+  private static final ThreadLocal<int[]> PROBE = ThreadLocal.withInitial(() -> new int[] {mix(Thread.currentThread().getId())});
   /** Indexes of the counters in {@link #counters}, together on one line, padded on each side. */
   private static final int CALLS = 16;
   private static final int FAILED = 17;
@@ -145,9 +153,9 @@ final class CountWindow {
         split(c);
       }
     }
-    int mine = partOf(Thread.currentThread(), c.parts);
+    int[] probe = PROBE.get();
     for (;;) {
-      int part = (mine + (int) (long) LONGS.getVolatile(c.next, 0)) & (c.parts - 1);
+      int part = (probe[0] + (int) (long) LONGS.getVolatile(c.next, 0)) & (c.parts - 1);
       int at = (part + 1) * LINE;
       long position = (long) LONGS.getVolatile(c.next, at);
       if (LONGS.compareAndSet(c.next, at, position, position + 1)) {
@@ -157,13 +165,18 @@ final class CountWindow {
         }
         return c.start[part] + offset;
       }
+      int p = probe[0]; // collided: this thread moves to another part (xorshift), and the ring may split
+      p ^= p << 13;
+      p ^= p >>> 17;
+      p ^= p << 5;
+      probe[0] = p;
       split(c);
     }
   }
 
   /** Callers collided on a cursor of {@code c}: spread them over twice as many parts. */
   private void split(Cursors c) {
-    if (c.parts < MAX_PARTS && c.parts * 2 <= size && cursors == c) {
+    if (c.parts < MAX_PARTS && c.parts * 2 * MIN_PART <= size && cursors == c) {
       CURSORS.compareAndSet(this, c, new Cursors(c.parts * 2, size));
     }
   }
@@ -173,13 +186,14 @@ final class CountWindow {
     return cursors.parts;
   }
 
-  /** The part a thread writes: its id, mixed (MurmurHash3's finalizer), modulo the parts (a power of two). */
-  private static int partOf(Thread thread, int parts) {
-    long h = thread.getId();
+  /** A thread's first probe: its id through MurmurHash3's finalizer, never zero (xorshift would stay at zero). */
+  private static int mix(long id) {
+    long h = id;
     h = (h ^ (h >>> 33)) * 0xff51afd7ed558ccdL;
     h = (h ^ (h >>> 33)) * 0xc4ceb9fe1a85ec53L;
     h ^= h >>> 33;
-    return (int) h & (parts - 1);
+    int probe = (int) h;
+    return probe == 0 ? 1 : probe;
   }
 
   private boolean exceeded() {

@@ -8,7 +8,7 @@ import dev.rpcproxy.TimeSource;
 import dev.rpcproxy.spi.BoundMethod;
 import dev.rpcproxy.internal.limit.CallLimiter;
 import dev.rpcproxy.internal.limit.CallRateLimiter;
-import dev.rpcproxy.internal.limit.FixedCallLimiter;
+import dev.rpcproxy.internal.limit.AdaptiveCallLimiter;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.observation.ObservationRegistry;
 import java.lang.reflect.Method;
@@ -104,13 +104,13 @@ final class MethodPlan {
     this.time = time;
     this.stream = stream;
     this.usesEngine = async || hedge != null || this.observations != null;
-    this.timesSuccess = metrics.records() || !(limiter instanceof FixedCallLimiter)
+    this.timesSuccess = metrics.records() || limiter instanceof AdaptiveCallLimiter
         || guard.countsSlowCallsBelow(timeoutNanos);
     this.admitsAtOnce = rateLimiter == null && !this.waitsForPermit;
     this.asyncFailsFast = async && fallback == null && this.observations == null && stream == null;
     this.circuitOpen = new CircuitOpenException(client, methodName, breaker.getName());
-    this.bulkheadFull = limiter instanceof FixedCallLimiter
-        ? new BulkheadFullException(client, methodName, limiter.limit())
-        : null;
+    this.bulkheadFull = limiter instanceof AdaptiveCallLimiter
+        ? null
+        : new BulkheadFullException(client, methodName, limiter.limit());
   }
 }

@@ -4,6 +4,7 @@ import dev.rpcproxy.ConcurrencyLimit;
 import dev.rpcproxy.TimeSource;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.micrometer.tagged.BulkheadMetricNames;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -17,24 +18,47 @@ public final class CallLimiters {
 
   private CallLimiters() {}
 
+  private static final BulkheadMetricNames BULKHEAD_NAMES = BulkheadMetricNames.ofDefaults();
+
   /**
-   * A fixed limit becomes a semaphore bulkhead named {@code name} in {@code bulkheads} (so that
-   * Resilience4j's binder publishes it), honouring {@code maxWaitForPermit}; an adaptive limit
-   * an {@link AdaptiveCallLimiter} on {@code time} (it never waits).
+   * A fixed limit without a permit wait becomes a {@link FixedCallLimiter}; with a wait, a
+   * semaphore bulkhead named {@code name} in {@code bulkheads} (so that Resilience4j's binder
+   * publishes it) honouring {@code maxWaitForPermit}; an adaptive limit an
+   * {@link AdaptiveCallLimiter} on {@code time} (it never waits).
    */
   public static CallLimiter create(String name, ConcurrencyLimit limit, Duration maxWaitForPermit,
       BulkheadRegistry bulkheads, TimeSource time) {
     if (limit.kind() == ConcurrencyLimit.Kind.ADAPTIVE) {
       return new AdaptiveCallLimiter(limit, time);
     }
-    return new FixedCallLimiter(bulkheads.bulkhead(name, BulkheadConfig.custom()
+    if (maxWaitForPermit.isZero()) {
+      return new FixedCallLimiter(name, limit.maxLimit());
+    }
+    return new BulkheadCallLimiter(bulkheads.bulkhead(name, BulkheadConfig.custom()
         .maxConcurrentCalls(limit.maxLimit())
         .maxWaitDuration(maxWaitForPermit)
         .build()));
   }
 
-  /** Registers {@value #LIMIT_GAUGE} and {@value #IN_FLIGHT_GAUGE}{@code {client=name}} for {@code limiter}. */
+  /**
+   * Registers {@value #LIMIT_GAUGE} and {@value #IN_FLIGHT_GAUGE}{@code {client=name}} for
+   * {@code limiter}, and for a {@link FixedCallLimiter} the gauges Resilience4j's bulkhead binder
+   * would publish for it ({@code resilience4j.bulkhead.available.concurrent.calls} and
+   * {@code .max.allowed.concurrent.calls}{@code {name}}).
+   */
   public static void bind(MeterRegistry registry, String name, CallLimiter limiter) {
+    if (limiter instanceof FixedCallLimiter fixed) {
+      Gauge.builder(BULKHEAD_NAMES.getAvailableConcurrentCallsMetricName(), fixed, f -> f.limit() - f.inFlight())
+          .description("The number of available permissions")
+          .tag("name", name)
+          .strongReference(true)
+          .register(registry);
+      Gauge.builder(BULKHEAD_NAMES.getMaxAllowedConcurrentCallsMetricName(), fixed, FixedCallLimiter::limit)
+          .description("The maximum number of available permissions")
+          .tag("name", name)
+          .strongReference(true)
+          .register(registry);
+    }
     Gauge.builder(LIMIT_GAUGE, limiter, CallLimiter::limit)
         .description("The limit on outstanding calls in force (fixed or adaptive)")
         .tag("client", name)

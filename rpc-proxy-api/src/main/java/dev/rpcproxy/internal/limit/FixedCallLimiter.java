@@ -1,28 +1,50 @@
 package dev.rpcproxy.internal.limit;
 
-import io.github.resilience4j.bulkhead.Bulkhead;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
- * A fixed limit: Resilience4j's semaphore {@link Bulkhead}, whose {@code maxWaitDuration} lets a
- * blocking caller wait for a permit and whose own Micrometer binder publishes it.
+ * A fixed limit that never waits: a count of permits held, taken by compare-and-set and returned
+ * by an atomic decrement, alone on its cache line. Resilience4j's semaphore bulkhead does the same
+ * through a fair {@code Semaphore}'s timed path (which also reads the wait queue), and the
+ * semaphore's state shares its line with whatever objects the heap puts beside it: with two
+ * callers, every permit then costs the neighbours' readers a cache miss, more or less depending on
+ * where a fork's objects land (benchmarks/RESULTS.md). Published under Resilience4j's bulkhead
+ * meter names by {@link CallLimiters#bind}.
  */
 public final class FixedCallLimiter implements CallLimiter {
-  private final Bulkhead bulkhead;
-  private final int limit;
+  private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(int[].class);
+  /** The count's index: 64 bytes of padding on each side. */
+  private static final int HELD = 16;
 
-  public FixedCallLimiter(Bulkhead bulkhead) {
-    this.bulkhead = bulkhead;
-    this.limit = bulkhead.getBulkheadConfig().getMaxConcurrentCalls();
+  private final String name;
+  private final int limit;
+  private final int[] held = new int[2 * HELD + 1];
+
+  public FixedCallLimiter(String name, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1: " + limit);
+    }
+    this.name = name;
+    this.limit = limit;
   }
 
   @Override
   public boolean tryAcquire() {
-    return bulkhead.tryAcquirePermission();
+    for (;;) {
+      int now = (int) COUNTS.getVolatile(held, HELD);
+      if (now >= limit) {
+        return false;
+      }
+      if (COUNTS.compareAndSet(held, HELD, now, now + 1)) {
+        return true;
+      }
+    }
   }
 
   @Override
   public void release(long rttNanos, Signal signal) {
-    bulkhead.onComplete();
+    COUNTS.getAndAdd(held, HELD, -1);
   }
 
   @Override
@@ -32,16 +54,16 @@ public final class FixedCallLimiter implements CallLimiter {
 
   @Override
   public int inFlight() {
-    return limit - bulkhead.getMetrics().getAvailableConcurrentCalls();
+    return (int) COUNTS.getVolatile(held, HELD);
   }
 
-  /** The Resilience4j bulkhead behind this limit. */
-  public Bulkhead bulkhead() {
-    return bulkhead;
+  /** The limit's name: the client's, or {@code client.method}. */
+  public String name() {
+    return name;
   }
 
   @Override
   public String toString() {
-    return "FixedCallLimiter[" + bulkhead.getName() + ", limit=" + limit + "]";
+    return "FixedCallLimiter[" + name + ", limit=" + limit + "]";
   }
 }

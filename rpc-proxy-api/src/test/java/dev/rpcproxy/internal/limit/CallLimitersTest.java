@@ -20,11 +20,35 @@ import org.junit.jupiter.api.Test;
 class CallLimitersTest {
 
   @Test
-  void aFixedLimitIsAResilience4jBulkheadAndPublishesItsLimit() {
+  void aFixedLimitWithoutAWaitCountsItsOwnPermitsAndPublishesThemUnderResilience4jsNames() {
     BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
     CallLimiter limiter = CallLimiters.create("svc", ConcurrencyLimit.fixed(2), Duration.ZERO, bulkheads,
         TimeSource.system());
     assertThat(limiter).isInstanceOf(FixedCallLimiter.class);
+    assertThat(bulkheads.find("svc")).isEmpty();
+    SimpleMeterRegistry published = new SimpleMeterRegistry();
+    CallLimiters.bind(published, "svc", limiter);
+    assertThat(limiter.tryAcquire()).isTrue();
+    assertThat(published.get("resilience4j.bulkhead.available.concurrent.calls").tag("name", "svc").gauge().value())
+        .isEqualTo(1.0);
+    assertThat(published.get("resilience4j.bulkhead.max.allowed.concurrent.calls").tag("name", "svc").gauge().value())
+        .isEqualTo(2.0);
+    limiter.release(1, Signal.SUCCESS);
+    assertThat(limiter.tryAcquire()).isTrue();
+    assertThat(limiter.tryAcquire()).isTrue();
+    assertThat(limiter.tryAcquire()).isFalse();
+    assertThat(limiter.inFlight()).isEqualTo(2);
+    limiter.release(1, Signal.DROPPED);
+    limiter.release(1, Signal.SUCCESS);
+    assertThat(limiter.inFlight()).isZero();
+  }
+
+  @Test
+  void aFixedLimitWithAPermitWaitIsAResilience4jBulkheadAndPublishesItsLimit() {
+    BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
+    CallLimiter limiter = CallLimiters.create("svc", ConcurrencyLimit.fixed(2), Duration.ofMillis(1), bulkheads,
+        TimeSource.system());
+    assertThat(limiter).isInstanceOf(BulkheadCallLimiter.class);
     assertThat(bulkheads.find("svc")).isPresent();
     assertThat(limiter.tryAcquire()).isTrue();
     assertThat(limiter.tryAcquire()).isTrue();
