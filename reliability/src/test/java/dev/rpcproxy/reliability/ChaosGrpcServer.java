@@ -206,6 +206,9 @@ final class ChaosGrpcServer implements AutoCloseable {
       case MALFORMED -> script.stopAt(faults.between(0, count), StreamScript.End.GARBAGE);
       case HANG -> script.stopAt(faults.between(1, count), StreamScript.End.STALL);
     }
+    if (request.getClosesEarly() && script.gapMillis == 0) {
+      script.gapMillis = 3; // the caller's close then finds the call still sending
+    }
     script.start();
   }
 

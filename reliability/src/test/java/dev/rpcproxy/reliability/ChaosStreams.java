@@ -204,13 +204,13 @@ final class ChaosStreams {
     return 2 + (int) (id % 19);
   }
 
-  private ListRequest request(long id, Random random, MethodFigures method) {
+  private ListRequest request(long id, Random random, MethodFigures method, boolean closesEarly) {
     boolean probe = random.nextInt(100) < retryProbePercent;
     if (probe) {
       method.retryProbes.increment();
     }
     return ListRequest.newBuilder().setId(id).setCount(count(id)).setStream(nextStream.incrementAndGet())
-        .setFailFirstAttempt(probe).build();
+        .setFailFirstAttempt(probe).setClosesEarly(closesEarly).build();
   }
 
   private static int closeAfter(Random random, int count) {
@@ -222,8 +222,8 @@ final class ChaosStreams {
   /** One blocking stream, on the worker's thread. */
   void blocking(Random random, GrpcInventory api, long id) {
     MethodFigures method = figures.blocking;
-    ListRequest request = request(id, random, method);
-    int closeAfter = closeAfter(random, request.getCount());
+    int closeAfter = closeAfter(random, count(id));
+    ListRequest request = request(id, random, method, closeAfter > 0);
     StreamCheck check = new StreamCheck(request);
     begin(method, request);
     long t0 = System.nanoTime();
@@ -259,8 +259,8 @@ final class ChaosStreams {
   /** One publisher stream: subscribed on the worker's thread, read on gRPC's, awaited with a bound. */
   void publisher(Random random, GrpcInventory api, long id) {
     MethodFigures method = figures.publisher;
-    ListRequest request = request(id, random, method);
-    int closeAfter = closeAfter(random, request.getCount());
+    int closeAfter = closeAfter(random, count(id));
+    ListRequest request = request(id, random, method, closeAfter > 0);
     StreamCheck check = new StreamCheck(request);
     Reader reader = new Reader(check, 1 + random.nextInt(MAX_BATCH), closeAfter);
     begin(method, request);
