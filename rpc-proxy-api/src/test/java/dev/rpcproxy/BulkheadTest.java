@@ -129,6 +129,39 @@ class BulkheadTest {
     }
   }
 
+  @Test
+  void aPermitWaitEndsAtTheCallsDeadline() throws Exception {
+    // The wait allowed (a minute) is far longer than the call's deadline (200 ms): the waiting call
+    // must end as a timeout when its deadline passes, not wait the whole minute.
+    Held held = new Held();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    Service svc = RpcProxy.builder(Service.class).name("capped").transport(Transports.inline(held))
+        .policy(Policy.builder().maxConcurrentCalls(1).maxWaitForPermit(Duration.ofMinutes(1))
+            .timeout(Duration.ofMillis(200)).build())
+        .meterRegistry(registry).build();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<Integer> first = pool.submit(() -> svc.block(1));
+      await().atMost(Duration.ofSeconds(5)).until(() -> held.inFlight.get() == 1);
+      Future<Throwable> second = pool.submit(() -> {
+        try {
+          svc.block(2);
+          return null;
+        } catch (Throwable t) {
+          return t;
+        }
+      });
+      assertThat(second.get(30, TimeUnit.SECONDS)).as("ended by its deadline while waiting")
+          .isInstanceOf(RpcTimeoutException.class);
+      assertThat(held.inFlight.get()).as("the waiting call never reached the service").isEqualTo(1);
+      held.release.countDown();
+      assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(1);
+      assertThat(available(registry, "capped")).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   /**
    * Many async calls on real time: some complete, some fail, some are cancelled by the caller and
    * some time out, racing each other. Afterwards every permit is back and every call has exactly

@@ -82,8 +82,9 @@ final class AsyncCall extends CompletableFuture<Object> implements Runnable {
       fail(CallRules.rateLimited(plan), Outcome.RATE_LIMITED);
       return this;
     }
-    if (!CallRules.acquirePermit(plan)) {
-      fail(CallRules.bulkheadFull(plan), Outcome.BULKHEAD_FULL);
+    if (!CallRules.acquirePermit(plan, start, callDeadline)) {
+      RuntimeException rejection = CallRules.noPermit(plan, callDeadline);
+      fail(rejection, CallRules.outcomeOf(plan, rejection));
       return this;
     }
     return admitted();

@@ -98,8 +98,8 @@ final class CallPipeline {
     if (!CallRules.rateLimitAllows(plan, start, callDeadline)) {
       return failed(plan, args, CallRules.rateLimited(plan), start);
     }
-    if (!CallRules.acquirePermit(plan)) {
-      return failed(plan, args, CallRules.bulkheadFull(plan), start);
+    if (!CallRules.acquirePermit(plan, start, callDeadline)) {
+      return failed(plan, args, CallRules.noPermit(plan, callDeadline), start);
     }
     // A permit wait may have used up the deadline; without one, no time has passed since start.
     long permitAt = plan.waitsForPermit ? plan.time.nanoTime() : start;

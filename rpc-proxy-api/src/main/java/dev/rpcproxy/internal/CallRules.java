@@ -47,6 +47,25 @@ final class CallRules {
   }
 
   /**
+   * Takes the call's permit, waiting (if the limit lets callers wait) no longer than the call's
+   * deadline allows; {@code false} when none came in time.
+   */
+  static boolean acquirePermit(MethodPlan plan, long now, long callDeadline) {
+    if (!plan.waitsForPermit) {
+      return plan.limiter.tryAcquire();
+    }
+    return plan.limiter.tryAcquire(Math.min(plan.limiter.maxWaitNanos(), callDeadline - now));
+  }
+
+  /** Why a call got no permit: its deadline passed while it waited, or the limit was full. */
+  static RuntimeException noPermit(MethodPlan plan, long callDeadline) {
+    if (plan.waitsForPermit && plan.time.nanoTime() - callDeadline >= 0) {
+      return timeout(plan, null);
+    }
+    return bulkheadFull(plan);
+  }
+
+  /**
    * Returns the call's permit, exactly once, when the call has really ended, telling an adaptive
    * limit how long the call held it and how it ended.
    */

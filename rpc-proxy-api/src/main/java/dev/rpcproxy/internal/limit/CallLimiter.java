@@ -13,6 +13,19 @@ public interface CallLimiter {
   boolean tryAcquire();
 
   /**
+   * Takes a permit, waiting at most {@code waitNanos} (and never longer than the limit's own
+   * {@link #maxWaitNanos()}); limits that never wait just try.
+   */
+  default boolean tryAcquire(long waitNanos) {
+    return tryAcquire();
+  }
+
+  /** The longest a caller may wait for a permit; zero for limits that never wait. */
+  default long maxWaitNanos() {
+    return 0;
+  }
+
+  /**
    * Returns the permit of a call that took one, exactly once.
    *
    * @param rttNanos the call's duration from permit to end, on the client's {@code TimeSource}

@@ -36,8 +36,8 @@ public final class CallLimiters {
     }
     return new BulkheadCallLimiter(bulkheads.bulkhead(name, BulkheadConfig.custom()
         .maxConcurrentCalls(limit.maxLimit())
-        .maxWaitDuration(maxWaitForPermit)
-        .build()));
+        .maxWaitDuration(Duration.ZERO)
+        .build()), maxWaitForPermit.toNanos());
   }
 
   /**
