@@ -10,7 +10,6 @@ module dev.rpcproxy {
   requires transitive io.github.resilience4j.core;
   requires transitive micrometer.core;
   requires transitive micrometer.observation;
-  requires io.github.resilience4j.bulkhead;
   requires io.github.resilience4j.ratelimiter;
   requires io.github.resilience4j.micrometer;
   requires com.github.benmanes.caffeine;

@@ -7,11 +7,9 @@ import dev.rpcproxy.TimeSource;
 import dev.rpcproxy.internal.limit.CallLimiter;
 import dev.rpcproxy.internal.limit.CallLimiters;
 import dev.rpcproxy.internal.limit.CallRateLimiter;
-import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine;
-import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.IdentityHashMap;
@@ -21,14 +19,13 @@ import java.util.Map;
 /**
  * The breakers, concurrency limits, rate limits and retry budgets of one client, created by name
  * ({@code client} or {@code client.method}): each breaker behind its {@link BreakerGuard},
- * published to Micrometer under Resilience4j's meter names ({@link BreakerMeters}, Resilience4j's
- * own bulkhead binder for fixed limits), and every concurrency limit as
+ * published to Micrometer under Resilience4j's meter names ({@link BreakerMeters}, and
+ * {@code resilience4j.bulkhead.*} for fixed limits), and every concurrency limit as
  * {@code rpc.client.concurrency.limit}.
  */
 final class ClientResources {
   private final String client;
   private final TimeSource time;
-  private final BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
   private final Map<String, BreakerGuard> guards = new LinkedHashMap<>();
   private final Map<RetryPolicy, RetryBudget> budgets = new IdentityHashMap<>();
   private final Map<String, CallLimiter> limiters = new LinkedHashMap<>();
@@ -57,7 +54,7 @@ final class ClientResources {
 
   /** The concurrency limit named {@code name}, created on first use. */
   CallLimiter limiter(String name, ConcurrencyLimit limit, Duration maxWaitForPermit) {
-    return limiters.computeIfAbsent(name, n -> CallLimiters.create(n, limit, maxWaitForPermit, bulkheads, time));
+    return limiters.computeIfAbsent(name, n -> CallLimiters.create(n, limit, maxWaitForPermit, time));
   }
 
   /** The rate limit named {@code name}, created on first use. */
@@ -68,7 +65,6 @@ final class ClientResources {
   void bindMetrics(MeterRegistry registry) {
     if (registry != null) {
       guards.values().forEach(guard -> BreakerMeters.bind(registry, guard));
-      TaggedBulkheadMetrics.ofBulkheadRegistry(bulkheads).bindTo(registry);
       limiters.forEach((name, limiter) -> CallLimiters.bind(registry, name, limiter));
     }
   }

@@ -1,34 +1,30 @@
 package dev.rpcproxy.internal.limit;
 
-import io.github.resilience4j.bulkhead.Bulkhead;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A fixed limit a blocking caller may wait for: Resilience4j's semaphore {@link Bulkhead}
- * (configured without a wait of its own, so that its Micrometer binder publishes it), and the wait
- * here, so that it can end at the call's deadline: Resilience4j's bulkhead would wait its whole
- * {@code maxWaitDuration} whatever the call has left. A fixed limit without a wait is a
+ * A fixed limit a blocking caller may wait for: a fair {@link Semaphore}, as Resilience4j's
+ * semaphore bulkhead is, so waiters get permits in arrival order; but the wait is given per call,
+ * so that it ends at the call's deadline (Resilience4j's bulkhead waits its whole
+ * {@code maxWaitDuration} whatever the call has left). Published under Resilience4j's bulkhead
+ * meter names by {@link CallLimiters#bind}. A fixed limit without a wait is a
  * {@link FixedCallLimiter}.
- *
- * <p>Concurrency: a waiter registers ({@code waiting}) before it tries the bulkhead again, and a
- * release returns the permit before it looks for waiters, so one of them always sees the other.
- * A woken waiter may find the permit taken by a caller that did not wait (no fairness).
  */
 public final class BulkheadCallLimiter implements CallLimiter {
-  private final Bulkhead bulkhead;
+  private final String name;
   private final int limit;
   private final long maxWaitNanos;
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition released = lock.newCondition();
-  private volatile int waiting;
+  private final Semaphore permits;
 
-  /** @param bulkhead Resilience4j's bulkhead, without a wait of its own */
-  public BulkheadCallLimiter(Bulkhead bulkhead, long maxWaitNanos) {
-    this.bulkhead = bulkhead;
-    this.limit = bulkhead.getBulkheadConfig().getMaxConcurrentCalls();
+  public BulkheadCallLimiter(String name, int limit, long maxWaitNanos) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1: " + limit);
+    }
+    this.name = name;
+    this.limit = limit;
     this.maxWaitNanos = maxWaitNanos;
+    this.permits = new Semaphore(limit, true);
   }
 
   @Override
@@ -38,47 +34,18 @@ public final class BulkheadCallLimiter implements CallLimiter {
 
   @Override
   public boolean tryAcquire(long waitNanos) {
-    if (bulkhead.tryAcquirePermission()) {
-      return true;
-    }
-    if (waitNanos <= 0) {
-      return false;
-    }
-    long end = System.nanoTime() + Math.min(waitNanos, maxWaitNanos);
-    lock.lock();
     try {
-      waiting++;
-      try {
-        while (!bulkhead.tryAcquirePermission()) {
-          long left = end - System.nanoTime();
-          if (left <= 0) {
-            return false;
-          }
-          released.awaitNanos(left);
-        }
-        return true;
-      } finally {
-        waiting--;
-      }
+      // The timed form even for no wait: it respects the queue of waiters (the untimed one barges).
+      return permits.tryAcquire(Math.max(0, Math.min(waitNanos, maxWaitNanos)), TimeUnit.NANOSECONDS);
     } catch (InterruptedException interrupted) {
       Thread.currentThread().interrupt();
       return false;
-    } finally {
-      lock.unlock();
     }
   }
 
   @Override
   public void release(long rttNanos, Signal signal) {
-    bulkhead.onComplete();
-    if (waiting > 0) {
-      lock.lock();
-      try {
-        released.signal();
-      } finally {
-        lock.unlock();
-      }
-    }
+    permits.release();
   }
 
   @Override
@@ -93,16 +60,11 @@ public final class BulkheadCallLimiter implements CallLimiter {
 
   @Override
   public int inFlight() {
-    return limit - bulkhead.getMetrics().getAvailableConcurrentCalls();
-  }
-
-  /** The Resilience4j bulkhead behind this limit. */
-  public Bulkhead bulkhead() {
-    return bulkhead;
+    return limit - permits.availablePermits();
   }
 
   @Override
   public String toString() {
-    return "BulkheadCallLimiter[" + bulkhead.getName() + ", limit=" + limit + ", wait=" + TimeUnit.NANOSECONDS.toMillis(maxWaitNanos) + " ms]";
+    return "BulkheadCallLimiter[" + name + ", limit=" + limit + ", wait=" + TimeUnit.NANOSECONDS.toMillis(maxWaitNanos) + " ms]";
   }
 }

@@ -2,8 +2,6 @@ package dev.rpcproxy.internal.limit;
 
 import dev.rpcproxy.ConcurrencyLimit;
 import dev.rpcproxy.TimeSource;
-import io.github.resilience4j.bulkhead.BulkheadConfig;
-import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.micrometer.tagged.BulkheadMetricNames;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,38 +20,33 @@ public final class CallLimiters {
 
   /**
    * A fixed limit without a permit wait becomes a {@link FixedCallLimiter}; with a wait, a
-   * semaphore bulkhead named {@code name} in {@code bulkheads} (so that Resilience4j's binder
-   * publishes it) honouring {@code maxWaitForPermit}; an adaptive limit an
+   * {@link BulkheadCallLimiter} honouring {@code maxWaitForPermit}; an adaptive limit an
    * {@link AdaptiveCallLimiter} on {@code time} (it never waits).
    */
-  public static CallLimiter create(String name, ConcurrencyLimit limit, Duration maxWaitForPermit,
-      BulkheadRegistry bulkheads, TimeSource time) {
+  public static CallLimiter create(String name, ConcurrencyLimit limit, Duration maxWaitForPermit, TimeSource time) {
     if (limit.kind() == ConcurrencyLimit.Kind.ADAPTIVE) {
       return new AdaptiveCallLimiter(limit, time);
     }
     if (maxWaitForPermit.isZero()) {
       return new FixedCallLimiter(name, limit.maxLimit());
     }
-    return new BulkheadCallLimiter(bulkheads.bulkhead(name, BulkheadConfig.custom()
-        .maxConcurrentCalls(limit.maxLimit())
-        .maxWaitDuration(Duration.ZERO)
-        .build()), maxWaitForPermit.toNanos());
+    return new BulkheadCallLimiter(name, limit.maxLimit(), maxWaitForPermit.toNanos());
   }
 
   /**
    * Registers {@value #LIMIT_GAUGE} and {@value #IN_FLIGHT_GAUGE}{@code {client=name}} for
-   * {@code limiter}, and for a {@link FixedCallLimiter} the gauges Resilience4j's bulkhead binder
-   * would publish for it ({@code resilience4j.bulkhead.available.concurrent.calls} and
+   * {@code limiter}, and for a fixed limit the gauges Resilience4j's bulkhead binder would publish
+   * for a bulkhead ({@code resilience4j.bulkhead.available.concurrent.calls} and
    * {@code .max.allowed.concurrent.calls}{@code {name}}).
    */
   public static void bind(MeterRegistry registry, String name, CallLimiter limiter) {
-    if (limiter instanceof FixedCallLimiter fixed) {
-      Gauge.builder(BULKHEAD_NAMES.getAvailableConcurrentCallsMetricName(), fixed, f -> f.limit() - f.inFlight())
+    if (!(limiter instanceof AdaptiveCallLimiter)) {
+      Gauge.builder(BULKHEAD_NAMES.getAvailableConcurrentCallsMetricName(), limiter, l -> l.limit() - l.inFlight())
           .description("The number of available permissions")
           .tag("name", name)
           .strongReference(true)
           .register(registry);
-      Gauge.builder(BULKHEAD_NAMES.getMaxAllowedConcurrentCallsMetricName(), fixed, FixedCallLimiter::limit)
+      Gauge.builder(BULKHEAD_NAMES.getMaxAllowedConcurrentCallsMetricName(), limiter, CallLimiter::limit)
           .description("The maximum number of available permissions")
           .tag("name", name)
           .strongReference(true)

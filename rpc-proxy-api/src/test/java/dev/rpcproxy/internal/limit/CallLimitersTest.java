@@ -7,7 +7,6 @@ import dev.rpcproxy.Policy;
 import dev.rpcproxy.TimeSource;
 import dev.rpcproxy.internal.limit.CallLimiter.Signal;
 import dev.rpcproxy.testing.FakeTime;
-import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,11 +20,8 @@ class CallLimitersTest {
 
   @Test
   void aFixedLimitWithoutAWaitCountsItsOwnPermitsAndPublishesThemUnderResilience4jsNames() {
-    BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
-    CallLimiter limiter = CallLimiters.create("svc", ConcurrencyLimit.fixed(2), Duration.ZERO, bulkheads,
-        TimeSource.system());
+    CallLimiter limiter = CallLimiters.create("svc", ConcurrencyLimit.fixed(2), Duration.ZERO, TimeSource.system());
     assertThat(limiter).isInstanceOf(FixedCallLimiter.class);
-    assertThat(bulkheads.find("svc")).isEmpty();
     SimpleMeterRegistry published = new SimpleMeterRegistry();
     CallLimiters.bind(published, "svc", limiter);
     assertThat(limiter.tryAcquire()).isTrue();
@@ -44,12 +40,9 @@ class CallLimitersTest {
   }
 
   @Test
-  void aFixedLimitWithAPermitWaitIsAResilience4jBulkheadAndPublishesItsLimit() {
-    BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
-    CallLimiter limiter = CallLimiters.create("svc", ConcurrencyLimit.fixed(2), Duration.ofMillis(1), bulkheads,
-        TimeSource.system());
+  void aFixedLimitWithAPermitWaitIsAFairSemaphoreAndPublishesItsLimit() {
+    CallLimiter limiter = CallLimiters.create("svc", ConcurrencyLimit.fixed(2), Duration.ofMillis(1), TimeSource.system());
     assertThat(limiter).isInstanceOf(BulkheadCallLimiter.class);
-    assertThat(bulkheads.find("svc")).isPresent();
     assertThat(limiter.tryAcquire()).isTrue();
     assertThat(limiter.tryAcquire()).isTrue();
     assertThat(limiter.tryAcquire()).isFalse();
@@ -66,12 +59,10 @@ class CallLimitersTest {
 
   @Test
   void anAdaptiveLimitGetsNoBulkheadAndItsGaugeFollowsIt() {
-    BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
     FakeTime time = new FakeTime();
     CallLimiter limiter = CallLimiters.create("svc", ConcurrencyLimit.adaptiveBuilder().initialLimit(10).build(),
-        Duration.ZERO, bulkheads, time);
+        Duration.ZERO, time);
     assertThat(limiter).isInstanceOf(AdaptiveCallLimiter.class);
-    assertThat(bulkheads.getAllBulkheads()).isEmpty();
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     CallLimiters.bind(registry, "svc", limiter);
     for (int window = 0; window < 2; window++) { // the first window is not read
