@@ -41,7 +41,7 @@ final class CallRules {
         || plan.rateLimiter.tryAcquire(Math.min(plan.rateLimiter.maxWaitNanos(), callDeadline - start));
   }
 
-  /** Takes the call's permit of the concurrency limit (bulkhead); {@code false} when it is full. */
+  /** Takes the call's permit of the concurrency limit (bulkhead) without waiting; {@code false} when it is full. */
   static boolean acquirePermit(MethodPlan plan) {
     return plan.limiter.tryAcquire();
   }
@@ -51,9 +51,6 @@ final class CallRules {
    * deadline allows; {@code false} when none came in time.
    */
   static boolean acquirePermit(MethodPlan plan, long now, long callDeadline) {
-    if (!plan.waitsForPermit) {
-      return plan.limiter.tryAcquire();
-    }
     return plan.limiter.tryAcquire(Math.min(plan.limiter.maxWaitNanos(), callDeadline - now));
   }
 

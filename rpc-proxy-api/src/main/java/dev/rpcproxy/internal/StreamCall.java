@@ -219,8 +219,9 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
       failRemote(CallRules.rateLimited(plan), Outcome.RATE_LIMITED);
       return;
     }
-    if (!CallRules.acquirePermit(plan)) {
-      failRemote(CallRules.bulkheadFull(plan), Outcome.BULKHEAD_FULL);
+    if (!CallRules.acquirePermit(plan, start, callDeadline)) {
+      RuntimeException rejection = CallRules.noPermit(plan, callDeadline);
+      failRemote(rejection, CallRules.outcomeOf(plan, rejection));
       return;
     }
     holdsPermit = true;

@@ -29,7 +29,7 @@ public final class BulkheadCallLimiter implements CallLimiter {
 
   @Override
   public boolean tryAcquire() {
-    return tryAcquire(maxWaitNanos);
+    return tryAcquire(0);
   }
 
   @Override

@@ -6,15 +6,12 @@ package dev.rpcproxy.internal.limit;
  */
 public interface CallLimiter {
 
-  /**
-   * Takes a permit if a call may start now; never blocks (a fixed limiter with
-   * {@code maxWaitForPermit} may wait, on the caller's thread).
-   */
+  /** Takes a permit if a call may start now; never blocks. */
   boolean tryAcquire();
 
   /**
-   * Takes a permit, waiting at most {@code waitNanos} (and never longer than the limit's own
-   * {@link #maxWaitNanos()}); limits that never wait just try.
+   * Takes a permit, waiting at most {@code waitNanos} on the caller's thread (and never longer
+   * than the limit's own {@link #maxWaitNanos()}); limits that never wait just try.
    */
   default boolean tryAcquire(long waitNanos) {
     return tryAcquire();
