@@ -128,9 +128,9 @@ public final class ClientAssembly {
         ownBreaker ? client + "." + name : client, effective.circuitBreaker().orElseThrow());
     boolean ownLimit = override != null
         && (override.concurrencyLimit().isPresent() || override.maxWaitForPermit().isPresent());
-    Duration maxWaitForPermit = effective.maxWaitForPermit().orElseThrow();
     String limitName = ownLimit ? client + "." + name : client;
-    CallLimiter limiter = resources.limiter(limitName, effective.concurrencyLimit().orElseThrow(), maxWaitForPermit);
+    CallLimiter limiter = resources.limiter(limitName, effective.concurrencyLimit().orElseThrow(),
+        effective.maxWaitForPermit().orElseThrow());
     CallRateLimiter rateLimiter = null;
     if (effective.rateLimit().isPresent()) {
       boolean ownRateLimit = override != null && override.rateLimit().isPresent();
@@ -156,7 +156,7 @@ public final class ClientAssembly {
     CallMetrics metrics = stream == null ? CallMetrics.create(registry, client, name)
         : CallMetrics.createStreaming(registry, client, name);
     return new MethodPlan(client, context.method(), context.async(), binding,
-        effective.timeout().orElseThrow().toNanos(), attemptTimeout, rateLimiter, limiter, limitName, !maxWaitForPermit.isZero(),
+        effective.timeout().orElseThrow().toNanos(), attemptTimeout, rateLimiter, limiter, limitName,
         breaker, retry, hedge, budget,
         fallback, context.classifier(), metrics, observations, context.timeSource(), stream);
   }

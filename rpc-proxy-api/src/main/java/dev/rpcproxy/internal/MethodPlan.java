@@ -76,7 +76,7 @@ final class MethodPlan {
   final BulkheadFullException bulkheadFull;
 
   MethodPlan(String client, Method method, boolean async, BoundMethod binding, long timeoutNanos,
-      long attemptTimeoutNanos, CallRateLimiter rateLimiter, CallLimiter limiter, String limitName, boolean waitsForPermit,
+      long attemptTimeoutNanos, CallRateLimiter rateLimiter, CallLimiter limiter, String limitName,
       BreakerGuard guard, RetryPlan retry, HedgePlan hedge,
       RetryBudget budget, Fallback fallback, FailureClassifier classifier, CallMetrics metrics,
       ObservationRegistry observations, TimeSource time, StreamPlan stream) {
@@ -91,7 +91,7 @@ final class MethodPlan {
     this.rateLimiter = rateLimiter;
     this.limiter = limiter;
     this.limitName = limitName;
-    this.waitsForPermit = waitsForPermit || (rateLimiter != null && rateLimiter.maxWaitNanos() > 0);
+    this.waitsForPermit = limiter.maxWaitNanos() > 0 || (rateLimiter != null && rateLimiter.maxWaitNanos() > 0);
     this.breaker = guard.breaker();
     this.guard = guard;
     this.retry = retry;
