@@ -74,7 +74,7 @@ final class AsyncCall extends CompletableFuture<Object> implements Runnable {
   }
 
   AsyncCall start() {
-    if (plan.guard.rejectsFast(start)) {
+    if (plan.guard.rejectsFast()) {
       fail(CallRules.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
       return this;
     }

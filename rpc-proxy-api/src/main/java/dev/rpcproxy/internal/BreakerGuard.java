@@ -1,5 +1,6 @@
 package dev.rpcproxy.internal;
 
+import dev.rpcproxy.TimeSource;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.IllegalStateTransitionException;
@@ -24,10 +25,12 @@ import org.slf4j.LoggerFactory;
  *       window takes a lock on every record; with two callers that lock is where calls queue.
  *       Time-based windows, and breakers with a {@code transitionOnResult} function, are left to
  *       Resilience4j entirely;
- *   <li><b>open</b>: rejects calls while the breaker is known to be open without asking it, until
- *       the shortest open-state wait its configuration allows, measured from a time no later than
- *       the real transition (so it never rejects a call the breaker would have let through);
- *       Resilience4j's open state builds an object for every rejection;
+ *   <li><b>open</b>: rejects calls while the breaker is known to be open without asking it or
+ *       reading the clock, until the shortest open-state wait its configuration allows has passed,
+ *       measured from a time no later than the real transition; a task on the client's timer ends
+ *       that (so a call is let through to Resilience4j at most the timer's lateness after the
+ *       breaker would have let it through). Resilience4j's open state reads the clock and builds an
+ *       object for every rejection;
  *   <li><b>every other state</b> (half-open, forced, disabled, metrics-only): Resilience4j decides.
  * </ul>
  *
@@ -44,10 +47,14 @@ import org.slf4j.LoggerFactory;
 final class BreakerGuard {
   private static final Logger log = LoggerFactory.getLogger("dev.rpcproxy.CircuitBreaker");
   private static final VarHandle WINDOW;
+  private static final VarHandle OPEN_UNTIL;
+  /** {@link #openUntilNanos} while calls are not rejected here. */
+  private static final long NOT_OPEN = Long.MIN_VALUE;
 
   static {
     try {
       WINDOW = MethodHandles.lookup().findVarHandle(BreakerGuard.class, "window", CountWindow.class);
+      OPEN_UNTIL = MethodHandles.lookup().findVarHandle(BreakerGuard.class, "openUntilNanos", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -56,6 +63,7 @@ final class BreakerGuard {
   private final CircuitBreaker breaker;
   private final CircuitBreakerConfig config;
   private final String client;
+  private final TimeSource time;
   private final long minOpenNanos;
   private final long slowCallNanos;
   /** Whether the closed state's results are recorded here (count-based window, no result hook). */
@@ -67,13 +75,17 @@ final class BreakerGuard {
   private volatile CountWindow window;
   /** The window whose numbers {@link #metrics()} shows, or {@code null} to show Resilience4j's. */
   private volatile CountWindow shown;
-  private volatile long openUntilNanos;
-  private volatile boolean open;
+  /**
+   * While the breaker is known to be open, the end of its shortest open wait, when a timer task
+   * sets this back to {@link #NOT_OPEN}; {@code NOT_OPEN} otherwise.
+   */
+  private volatile long openUntilNanos = NOT_OPEN;
 
-  BreakerGuard(CircuitBreaker breaker, String client) {
+  BreakerGuard(CircuitBreaker breaker, String client, TimeSource time) {
     this.breaker = breaker;
     this.config = breaker.getCircuitBreakerConfig();
     this.client = client;
+    this.time = time;
     long waitMillis = config.getWaitIntervalFunctionInOpenState().apply(1);
     this.minOpenNanos = TimeUnit.MILLISECONDS.toNanos(waitMillis);
     this.slowCallNanos = config.getSlowCallDurationThreshold().toNanos();
@@ -101,7 +113,7 @@ final class BreakerGuard {
     if (window != null) {
       return true; // the closed state permits every call
     }
-    if (rejectsFast(now)) {
+    if (rejectsFast()) {
       return false;
     }
     boolean permitted = breaker.tryAcquirePermission();
@@ -116,8 +128,8 @@ final class BreakerGuard {
    * {@code true} (and counted as a rejection) while the breaker is known to be open: the call can
    * be rejected before it takes anything else, such as a bulkhead permit.
    */
-  boolean rejectsFast(long now) {
-    if (open && now - openUntilNanos < 0) {
+  boolean rejectsFast() {
+    if (openUntilNanos != NOT_OPEN) {
       rejections.increment();
       return true;
     }
@@ -205,11 +217,12 @@ final class BreakerGuard {
       }
     }
     if (now == CircuitBreaker.State.OPEN) {
-      openUntilNanos = before + minOpenNanos;
-      open = true;
+      long until = before + minOpenNanos;
+      openUntilNanos = until;
+      time.schedule(() -> OPEN_UNTIL.compareAndSet(this, until, NOT_OPEN), until - time.nanoTime());
       log.warn("client '{}': circuit breaker '{}' {} -> {}", client, breaker.getName(), previous, now);
     } else {
-      open = false;
+      openUntilNanos = NOT_OPEN;
       if (now == CircuitBreaker.State.FORCED_OPEN) {
         log.warn("client '{}': circuit breaker '{}' {} -> {}", client, breaker.getName(), previous, now);
       } else {

@@ -41,69 +41,72 @@ final class CallPipeline {
 
   private CallPipeline() {}
 
+  /**
+   * Makes one call of a planned method. A blocking call rejected at once without a fallback is
+   * returned as a {@link Rejected}, for {@link ProxyHandler#invoke} to throw.
+   *
+   * <p>Every way into a call is written out here, in one method, on purpose: this method is too
+   * large for the JIT to inline into the proxy's handler (over HotSpot's 325-byte
+   * {@code FreqInlineSize}), so the handler stays small enough to be inlined into the proxy class
+   * and its caller, and the rejection it throws compiles into a jump to the caller's catch.
+   * Inlined here, this method and the meters it records made the handler's compiled code too large
+   * to inline, and each rejection paid for HotSpot unwinding a compiled frame (about 80 ns).
+   */
   static Object invoke(MethodPlan plan, Object[] args) throws Throwable {
     Object[] arguments = args == null ? NO_ARGS : args;
     if (plan.stream != null) {
       return StreamCall.open(plan, arguments);
     }
-    long start = plan.time.nanoTime();
+    // A call rejected before it took anything is recorded as taking no time; the clock is read
+    // for it only to see whether an open breaker's wait has passed.
     if (plan.usesEngine) {
       if (plan.asyncFailsFast) {
-        if (plan.guard.rejectsFast(start)) {
-          return rejectedAsync(plan, plan.circuitOpen, Outcome.CIRCUIT_OPEN);
+        if (plan.guard.rejectsFast()) {
+          plan.metrics.record(Outcome.CIRCUIT_OPEN, 0);
+          return CompletableFuture.failedFuture(plan.circuitOpen);
         }
         if (plan.admitsAtOnce) {
           if (!CallRules.acquirePermit(plan)) {
-            return rejectedAsync(plan, CallRules.bulkheadFull(plan), Outcome.BULKHEAD_FULL);
+            plan.metrics.record(Outcome.BULKHEAD_FULL, 0);
+            return CompletableFuture.failedFuture(CallRules.bulkheadFull(plan));
           }
-          return new AsyncCall(plan, arguments, start).admitted();
+          return new AsyncCall(plan, arguments, plan.time.nanoTime()).admitted();
         }
       }
-      AsyncCall call = new AsyncCall(plan, arguments, start).start();
+      AsyncCall call = new AsyncCall(plan, arguments, plan.time.nanoTime()).start();
       return plan.async ? call : call.await();
     }
-    // The rejections stay in this small method, which inlines into the proxy and its caller: the
-    // throw then compiles into a jump to the caller's catch instead of unwinding frames. A call
-    // rejected before it took anything is recorded as taking no time.
-    if (plan.guard.rejectsFast(start)) {
+    if (plan.guard.rejectsFast()) {
       plan.metrics.record(Outcome.CIRCUIT_OPEN, 0);
       if (plan.fallback == null) {
-        throw plan.circuitOpen;
+        return plan.circuitOpenRejected;
       }
       return fallback(plan, arguments, plan.circuitOpen, Outcome.CIRCUIT_OPEN);
     }
     if (plan.admitsAtOnce) {
       if (!CallRules.acquirePermit(plan)) {
-        BulkheadFullException rejection = CallRules.bulkheadFull(plan);
         plan.metrics.record(Outcome.BULKHEAD_FULL, 0);
         if (plan.fallback == null) {
-          throw rejection;
+          Rejected fixed = plan.bulkheadFullRejected;
+          return fixed != null ? fixed : new Rejected(CallRules.bulkheadFull(plan));
         }
-        return fallback(plan, arguments, rejection, Outcome.BULKHEAD_FULL);
+        return fallback(plan, arguments, CallRules.bulkheadFull(plan), Outcome.BULKHEAD_FULL);
       }
+      long start = plan.time.nanoTime();
       return attempts(plan, arguments, start, CallRules.callDeadline(plan, start), start);
     }
-    return invokeBlocking(plan, arguments, start);
-  }
-
-  /** An async call rejected before it took anything: a failed future, recorded as taking no time. */
-  private static CompletableFuture<Object> rejectedAsync(MethodPlan plan, RpcException rejection, Outcome outcome) {
-    plan.metrics.record(outcome, 0);
-    return CompletableFuture.failedFuture(rejection);
-  }
-
-  /** A blocking call that may wait for its rate limit or its permit. */
-  private static Object invokeBlocking(MethodPlan plan, Object[] args, long start) throws Throwable {
+    // A blocking call that may wait for its rate limit or its permit.
+    long start = plan.time.nanoTime();
     long callDeadline = CallRules.callDeadline(plan, start);
     if (!CallRules.rateLimitAllows(plan, start, callDeadline)) {
-      return failed(plan, args, CallRules.rateLimited(plan), start);
+      return failed(plan, arguments, CallRules.rateLimited(plan), start);
     }
     if (!CallRules.acquirePermit(plan, start, callDeadline)) {
-      return failed(plan, args, CallRules.noPermit(plan, callDeadline), start);
+      return failed(plan, arguments, CallRules.noPermit(plan, callDeadline), start);
     }
     // A permit wait may have used up the deadline; without one, no time has passed since start.
     long permitAt = plan.waitsForPermit ? plan.time.nanoTime() : start;
-    return attempts(plan, args, start, callDeadline, permitAt);
+    return attempts(plan, arguments, start, callDeadline, permitAt);
   }
 
   /** One blocking call holding its permit: attempts one after another on the caller's thread. */

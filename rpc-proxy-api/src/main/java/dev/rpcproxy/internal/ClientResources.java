@@ -38,7 +38,7 @@ final class ClientResources {
 
   /** The breaker named {@code name} behind its guard, created with {@code config} on first use. */
   BreakerGuard breaker(String name, CircuitBreakerConfig config) {
-    return guards.computeIfAbsent(name, n -> new BreakerGuard(create(n, config), client));
+    return guards.computeIfAbsent(name, n -> new BreakerGuard(create(n, config), client, time));
   }
 
   private CircuitBreaker create(String name, CircuitBreakerConfig config) {

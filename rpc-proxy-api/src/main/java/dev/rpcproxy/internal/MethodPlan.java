@@ -74,6 +74,9 @@ final class MethodPlan {
    */
   final CircuitOpenException circuitOpen;
   final BulkheadFullException bulkheadFull;
+  /** The same rejections as a blocking call returns them to the proxy's handler, which throws them. */
+  final Rejected circuitOpenRejected;
+  final Rejected bulkheadFullRejected;
 
   MethodPlan(String client, Method method, boolean async, BoundMethod binding, long timeoutNanos,
       long attemptTimeoutNanos, CallRateLimiter rateLimiter, CallLimiter limiter, String limitName,
@@ -112,5 +115,7 @@ final class MethodPlan {
     this.bulkheadFull = limiter instanceof AdaptiveCallLimiter
         ? null
         : new BulkheadFullException(client, methodName, limiter.limit());
+    this.circuitOpenRejected = new Rejected(circuitOpen);
+    this.bulkheadFullRejected = bulkheadFull == null ? null : new Rejected(bulkheadFull);
   }
 }

@@ -26,11 +26,16 @@ public final class ProxyHandler implements InvocationHandler {
 
   @Override
   public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-    // Kept this small so that the JIT inlines it into the proxy class and the caller: an exception
-    // thrown by the pipeline then reaches the caller's catch without unwinding compiled frames.
+    // Kept this small so that the JIT inlines it into the proxy class and the caller (the pipeline
+    // is too large to be inlined here): a rejection thrown here then compiles into a jump to the
+    // caller's catch instead of HotSpot unwinding a compiled frame.
     Object entry = methods.get(method);
     if (entry instanceof MethodPlan plan) {
-      return CallPipeline.invoke(plan, args);
+      Object result = CallPipeline.invoke(plan, args);
+      if (result instanceof Rejected rejected) {
+        throw rejected.failure;
+      }
+      return result;
     }
     return invokeLocally(proxy, method, entry, args);
   }

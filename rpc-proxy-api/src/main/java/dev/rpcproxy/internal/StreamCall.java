@@ -211,7 +211,7 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
       asked = true; // asked in onSubscribe, before the call began
       askedAt = start;
     }
-    if (plan.guard.rejectsFast(start)) {
+    if (plan.guard.rejectsFast()) {
       failRemote(CallRules.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
       return;
     }

@@ -61,7 +61,7 @@ class BreakerGuardTest {
     FakeTime time = new FakeTime();
     CircuitBreaker reference = new CircuitBreakerStateMachine("reference", config.get().clock(time.clock()).build());
     BreakerGuard guard = new BreakerGuard(
-        new CircuitBreakerStateMachine("guarded", config.get().clock(time.clock()).build()), "test");
+        new CircuitBreakerStateMachine("guarded", config.get().clock(time.clock()).build()), "test", time);
     Random random = new Random(seed);
     double failureShare = 0.1;
     Set<CircuitBreaker.State> seen = EnumSet.noneOf(CircuitBreaker.State.class);
@@ -147,7 +147,7 @@ class BreakerGuardTest {
     FakeTime time = new FakeTime();
     BreakerGuard guard = new BreakerGuard(new CircuitBreakerStateMachine("time", CircuitBreakerConfig.custom()
         .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.TIME_BASED).slidingWindowSize(10)
-        .minimumNumberOfCalls(4).clock(time.clock()).build()), "test");
+        .minimumNumberOfCalls(4).clock(time.clock()).build()), "test", time);
     for (int i = 0; i < 4; i++) {
       assertThat(guard.tryAcquire(time.nanoTime())).isTrue();
       guard.onError(FAST, new IOException("down"), time.nanoTime());
@@ -161,7 +161,7 @@ class BreakerGuardTest {
     FakeTime time = new FakeTime();
     BreakerGuard guard = new BreakerGuard(new CircuitBreakerStateMachine("shared", CircuitBreakerConfig.custom()
         .slidingWindowSize(200).minimumNumberOfCalls(200).failureRateThreshold(50)
-        .waitDurationInOpenState(Duration.ofHours(1)).clock(time.clock()).build()), "test");
+        .waitDurationInOpenState(Duration.ofHours(1)).clock(time.clock()).build()), "test", time);
     int threads = 4;
     CountDownLatch start = new CountDownLatch(1);
     List<Thread> callers = new ArrayList<>();
