@@ -7,6 +7,9 @@ import dev.rpcproxy.testing.Failures;
 import dev.rpcproxy.testing.FakeTime;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Set;
@@ -73,6 +76,36 @@ class MetricsTest {
     assertThat(count("never", "timeout")).isEqualTo(1);
     assertThat(registry.get("rpc.client.calls").tags("method", "get", "outcome", "success").timer()
         .totalTime(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(7.0);
+  }
+
+  @Test
+  void callTimesCarryAPercentileHistogramThatAMeterFilterCanTurnOff() {
+    client().get("x");
+    assertThat(registry.get("rpc.client.calls").tags("method", "get", "outcome", "success").timer()
+        .takeSnapshot().histogramCounts()).isNotEmpty();
+
+    registry.config().meterFilter(new MeterFilter() {
+      @Override
+      public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+        return id.getName().equals("rpc.client.calls")
+            ? DistributionStatisticConfig.builder().percentilesHistogram(false).build().merge(config)
+            : config;
+      }
+    });
+    RpcProxy.builder(Api.class).name("lean").transport(Transports.inline(new Api() {
+      @Override
+      public String get(String secretArgument) {
+        return "ok";
+      }
+
+      @Override
+      public CompletableFuture<String> never() {
+        return new CompletableFuture<>();
+      }
+    })).meterRegistry(registry).build().get("x");
+    Timer lean = registry.get("rpc.client.calls").tags("client", "lean", "method", "get", "outcome", "success").timer();
+    assertThat(lean.count()).isEqualTo(1);
+    assertThat(lean.takeSnapshot().histogramCounts()).isEmpty();
   }
 
   @Test

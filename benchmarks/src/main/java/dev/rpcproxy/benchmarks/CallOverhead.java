@@ -12,6 +12,9 @@ import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.timelimiter.TimeLimiter;
 import io.github.resilience4j.timelimiter.TimeLimiterConfig;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -40,6 +43,9 @@ import org.openjdk.jmh.annotations.Threads;
  *   <li>{@code rpcProxy_*}: {@code Transports.inline(impl)} (caller's thread), full policy,
  *       {@code Fallbacks.value(-1L)}, metrics into a {@code SimpleMeterRegistry}.
  *   <li>{@code rpcProxyNoMetrics_sync}: the same without a meter registry (cost of the metrics).
+ *   <li>{@code rpcProxyNoHistogram_sync}: the same with a registry whose {@code MeterFilter} turns
+ *       off the percentile histogram of {@code rpc.client.calls}, as the README shows (the
+ *       histogram's share of the metrics' cost).
  *   <li>{@code rpcProxyThreadHandoff_sync}: {@code Transports.direct(impl)}: each blocking call is
  *       handed to a worker pool so the deadline can be enforced on a target that ignores it.
  *   <li>{@code resilience4j_*}: bulkhead(breaker(call)) for sync, bulkhead(breaker(timeLimiter(call)))
@@ -67,6 +73,7 @@ public abstract class CallOverhead {
   private Quotes direct;
   private Quotes rpcProxy;
   private Quotes rpcProxyNoMetrics;
+  private Quotes rpcProxyNoHistogram;
   private Quotes rpcProxyThreadHandoff;
   private Supplier<Long> resilience4jSync;
   private Supplier<Long> resilience4jStateListener;
@@ -83,6 +90,17 @@ public abstract class CallOverhead {
         Fallbacks.value(-1L), new SimpleMeterRegistry());
     rpcProxyNoMetrics = Contenders.rpcProxy("quotes-nometrics", Transports.inline(impl),
         Contenders.fullPolicy(), Fallbacks.value(-1L), null);
+    SimpleMeterRegistry noHistogram = new SimpleMeterRegistry();
+    noHistogram.config().meterFilter(new MeterFilter() {
+      @Override
+      public DistributionStatisticConfig configure(Meter.Id meter, DistributionStatisticConfig config) {
+        return meter.getName().equals("rpc.client.calls")
+            ? DistributionStatisticConfig.builder().percentilesHistogram(false).build().merge(config)
+            : config;
+      }
+    });
+    rpcProxyNoHistogram = Contenders.rpcProxy("quotes-nohistogram", Transports.inline(impl),
+        Contenders.fullPolicy(), Fallbacks.value(-1L), noHistogram);
     rpcProxyThreadHandoff = Contenders.rpcProxy("quotes-handoff", Transports.direct(impl),
         Contenders.fullPolicy(), Fallbacks.value(-1L), new SimpleMeterRegistry());
 
@@ -124,6 +142,9 @@ public abstract class CallOverhead {
     Sanity.check(rpcProxy_sync() == 42 * 31 + 7, "rpcProxy_sync");
     Sanity.check(rpcProxy_async() == 42 * 31 + 7, "rpcProxy_async");
     Sanity.check(rpcProxyNoMetrics_sync() == 42 * 31 + 7, "rpcProxyNoMetrics_sync");
+    Sanity.check(rpcProxyNoHistogram_sync() == 42 * 31 + 7, "rpcProxyNoHistogram_sync");
+    Sanity.check(noHistogram.get("rpc.client.calls").timer().takeSnapshot().histogramCounts().length == 0,
+        "rpcProxyNoHistogram_sync records no histogram");
     Sanity.check(rpcProxyThreadHandoff_sync() == 42 * 31 + 7, "rpcProxyThreadHandoff_sync");
     Sanity.check(resilience4j_sync() == 42 * 31 + 7, "resilience4j_sync");
     Sanity.check(resilience4jStateListener_sync() == 42 * 31 + 7, "resilience4jStateListener_sync");
@@ -136,6 +157,7 @@ public abstract class CallOverhead {
   public void tearDown() {
     RpcProxy.close(rpcProxy);
     RpcProxy.close(rpcProxyNoMetrics);
+    RpcProxy.close(rpcProxyNoHistogram);
     RpcProxy.close(rpcProxyThreadHandoff);
     timeLimiterScheduler.shutdownNow();
   }
@@ -163,6 +185,11 @@ public abstract class CallOverhead {
   @Benchmark
   public long rpcProxyNoMetrics_sync() {
     return rpcProxyNoMetrics.quote(id);
+  }
+
+  @Benchmark
+  public long rpcProxyNoHistogram_sync() {
+    return rpcProxyNoHistogram.quote(id);
   }
 
   @Benchmark
