@@ -9,7 +9,11 @@ import dev.rpcproxy.RpcProxy;
 import dev.rpcproxy.Transports;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetricsPublisher;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetricsPublisher;
 import io.github.resilience4j.timelimiter.TimeLimiter;
 import io.github.resilience4j.timelimiter.TimeLimiterConfig;
 import io.micrometer.core.instrument.Meter;
@@ -51,6 +55,12 @@ import org.openjdk.jmh.annotations.Threads;
  *   <li>{@code resilience4j_*}: bulkhead(breaker(call)) for sync, bulkhead(breaker(timeLimiter(call)))
  *       for async, decorated once in {@code @Setup} (Resilience4j's cheapest use), no metrics, no
  *       fallback. The TimeLimiter schedules its timeout on a single-thread scheduler made here.
+ *   <li>{@code resilience4jMetrics_sync}: the same with Micrometer metrics as Resilience4j's
+ *       Spring Boot starter publishes them: breaker and bulkhead from registries built with
+ *       {@code TaggedCircuitBreakerMetricsPublisher} / {@code TaggedBulkheadMetricsPublisher}, which
+ *       time every call in {@code resilience4j.circuitbreaker.calls} (no histogram) from the
+ *       breaker's events. The counterpart of {@code rpcProxy_sync} and
+ *       {@code rpcProxyNoHistogram_sync}.
  *   <li>{@code resilience4jStateListener_sync}: the same, with one {@code onStateTransition}
  *       listener on the breaker (as rpc-proxy registers to log transitions). A diagnostic row: any
  *       listener makes Resilience4j build an event object for every call.
@@ -77,6 +87,8 @@ public abstract class CallOverhead {
   private Quotes rpcProxyThreadHandoff;
   private Supplier<Long> resilience4jSync;
   private Supplier<Long> resilience4jStateListener;
+  private Supplier<Long> resilience4jMetrics;
+  private SimpleMeterRegistry resilience4jRegistry;
   private Supplier<CompletionStage<Long>> resilience4jAsync;
   private ScheduledExecutorService timeLimiterScheduler;
   private FailsafeExecutor<Long> failsafe;
@@ -124,6 +136,13 @@ public abstract class CallOverhead {
     listenedBreaker.getEventPublisher().onStateTransition(event -> { });
     resilience4jStateListener = Bulkhead.decorateSupplier(Bulkhead.of("r4j-listened", bulkhead.getBulkheadConfig()),
         CircuitBreaker.decorateSupplier(listenedBreaker, () -> impl.quote(id)));
+    resilience4jRegistry = new SimpleMeterRegistry();
+    CircuitBreaker meteredBreaker = CircuitBreakerRegistry.of(Contenders.breakerConfig(),
+        new TaggedCircuitBreakerMetricsPublisher(resilience4jRegistry)).circuitBreaker("r4j-metrics");
+    Bulkhead meteredBulkhead = BulkheadRegistry.of(bulkhead.getBulkheadConfig(),
+        new TaggedBulkheadMetricsPublisher(resilience4jRegistry)).bulkhead("r4j-metrics");
+    resilience4jMetrics = Bulkhead.decorateSupplier(meteredBulkhead,
+        CircuitBreaker.decorateSupplier(meteredBreaker, () -> impl.quote(id)));
     resilience4jAsync = Bulkhead.decorateCompletionStage(bulkhead,
         CircuitBreaker.decorateCompletionStage(breaker,
             timeLimiter.decorateCompletionStage(timeLimiterScheduler, () -> impl.quoteAsync(id))));
@@ -148,6 +167,9 @@ public abstract class CallOverhead {
     Sanity.check(rpcProxyThreadHandoff_sync() == 42 * 31 + 7, "rpcProxyThreadHandoff_sync");
     Sanity.check(resilience4j_sync() == 42 * 31 + 7, "resilience4j_sync");
     Sanity.check(resilience4jStateListener_sync() == 42 * 31 + 7, "resilience4jStateListener_sync");
+    Sanity.check(resilience4jMetrics_sync() == 42 * 31 + 7, "resilience4jMetrics_sync");
+    Sanity.check(resilience4jRegistry.get("resilience4j.circuitbreaker.calls").tag("kind", "successful").timer().count() == 1,
+        "resilience4jMetrics_sync times each call");
     Sanity.check(resilience4j_async() == 42 * 31 + 7, "resilience4j_async");
     Sanity.check(failsafe_sync() == 42 * 31 + 7, "failsafe_sync");
     Sanity.check(failsafe_async() == 42 * 31 + 7, "failsafe_async");
@@ -200,6 +222,11 @@ public abstract class CallOverhead {
   @Benchmark
   public long resilience4j_sync() {
     return resilience4jSync.get();
+  }
+
+  @Benchmark
+  public long resilience4jMetrics_sync() {
+    return resilience4jMetrics.get();
   }
 
   @Benchmark
