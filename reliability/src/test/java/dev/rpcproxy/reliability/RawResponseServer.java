@@ -1,6 +1,7 @@
 package dev.rpcproxy.reliability;
 
 import java.io.BufferedInputStream;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -10,10 +11,13 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -27,6 +31,8 @@ final class RawResponseServer implements AutoCloseable {
   private final Supplier<HttpResponseFuzzer.Case> answers;
   private final ExecutorService connections;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  /** Every connection thread ever made, so that {@link #close} can wait until each has died. */
+  private final Queue<Thread> connectionThreads = new ConcurrentLinkedQueue<>();
   private final Thread acceptor;
 
   RawResponseServer(Supplier<HttpResponseFuzzer.Case> answers) {
@@ -40,6 +46,7 @@ final class RawResponseServer implements AutoCloseable {
     connections = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "test-raw-conn-" + n.incrementAndGet());
       t.setDaemon(true);
+      connectionThreads.add(t);
       return t;
     });
     acceptor = new Thread(this::acceptLoop, "test-raw-accept");
@@ -60,7 +67,13 @@ final class RawResponseServer implements AutoCloseable {
         return;
       }
       open.add(socket);
-      connections.execute(() -> serve(socket));
+      try {
+        connections.execute(() -> serve(socket));
+      } catch (RejectedExecutionException closing) {
+        closeQuietly(socket);
+        open.remove(socket);
+        return;
+      }
     }
   }
 
@@ -106,23 +119,31 @@ final class RawResponseServer implements AutoCloseable {
     return 0;
   }
 
+  /**
+   * Stops accepting, closes every connection and returns once every thread of the server has
+   * died (not merely finished its task: a pool reports termination from its last worker just
+   * before that thread exits, which a check for live threads right after would still see).
+   */
   @Override
   public void close() throws InterruptedException {
+    closeQuietly(serverSocket);
+    acceptor.join(2_000); // after this no socket is added to open
+    for (Socket s : open) {
+      closeQuietly(s);
+    }
+    connections.shutdownNow();
+    connections.awaitTermination(5, TimeUnit.SECONDS);
+    for (Thread t : connectionThreads) {
+      t.join(5_000);
+    }
+  }
+
+  private static void closeQuietly(Closeable closeable) {
     try {
-      serverSocket.close();
+      closeable.close();
     } catch (IOException ignored) {
       // closing
     }
-    for (Socket s : open) {
-      try {
-        s.close();
-      } catch (IOException ignored) {
-        // closing
-      }
-    }
-    connections.shutdownNow();
-    acceptor.join(2_000);
-    connections.awaitTermination(5, TimeUnit.SECONDS);
   }
 
   static String ascii(byte[] bytes) {
