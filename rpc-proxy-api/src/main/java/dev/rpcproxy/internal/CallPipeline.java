@@ -49,16 +49,17 @@ final class CallPipeline {
    * large for the JIT to inline into the proxy's handler (over HotSpot's 325-byte
    * {@code FreqInlineSize}), so the handler stays small enough to be inlined into the proxy class
    * and its caller, and the rejection it throws compiles into a jump to the caller's catch.
-   * Inlined here, this method and the meters it records made the handler's compiled code too large
-   * to inline, and each rejection paid for HotSpot unwinding a compiled frame (about 80 ns).
+   * When this method (with the meters it records) was inlined into the handler, the handler's
+   * compiled code grew too large to be inlined in turn, and each rejection paid for HotSpot
+   * unwinding a compiled frame (70-130 ns on the benchmark VM, see benchmarks/RESULTS.md).
    */
   static Object invoke(MethodPlan plan, Object[] args) throws Throwable {
     Object[] arguments = args == null ? NO_ARGS : args;
     if (plan.stream != null) {
       return StreamCall.open(plan, arguments);
     }
-    // A call rejected before it took anything is recorded as taking no time; the clock is read
-    // for it only to see whether an open breaker's wait has passed.
+    // A call rejected before it took anything is recorded as taking no time, and reads no clock:
+    // the start time is read once the call has its permit.
     if (plan.usesEngine) {
       if (plan.asyncFailsFast) {
         if (plan.guard.rejectsFast()) {
