@@ -17,7 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -67,13 +66,7 @@ final class RawResponseServer implements AutoCloseable {
         return;
       }
       open.add(socket);
-      try {
-        connections.execute(() -> serve(socket));
-      } catch (RejectedExecutionException closing) {
-        closeQuietly(socket);
-        open.remove(socket);
-        return;
-      }
+      connections.execute(() -> serve(socket)); // close() shuts the pool only after this loop ended
     }
   }
 
