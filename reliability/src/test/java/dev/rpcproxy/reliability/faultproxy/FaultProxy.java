@@ -60,6 +60,7 @@ public final class FaultProxy implements AutoCloseable {
   private ServerSocket listener;
   private Accepting accepting = Accepting.NORMALLY;
   private boolean closed;
+  private boolean acceptorIdle; // the accept loop waits, holding no listener
 
   /** Listens on 127.0.0.1, an ephemeral port, forwarding to 127.0.0.1:{@code upstreamPort}. */
   public FaultProxy(String name, int upstreamPort) {
@@ -125,6 +126,29 @@ public final class FaultProxy implements AutoCloseable {
       }
       accepting = mode;
       lock.notifyAll();
+      if (mode == Accepting.REFUSE) {
+        awaitAcceptorIdle();
+      }
+    }
+  }
+
+  /**
+   * The JDK's {@code ServerSocket.close()} only pre-closes the socket of a thread parked in
+   * {@code accept()} and signals it: the kernel keeps listening until that thread leaves its poll,
+   * and a connect in between still lands. Refusing is done once the accept loop has let go.
+   */
+  private void awaitAcceptorIdle() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    try {
+      while (!acceptorIdle && acceptor.isAlive()) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          throw new IllegalStateException(this + ": the accept loop did not let go of its listener in 5 s");
+        }
+        lock.wait(left);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -168,12 +192,15 @@ public final class FaultProxy implements AutoCloseable {
       ServerSocket socket;
       synchronized (lock) {
         while (!closed && accepting == Accepting.REFUSE) {
+          acceptorIdle = true;
+          lock.notifyAll();
           try {
             lock.wait();
           } catch (InterruptedException e) {
             return;
           }
         }
+        acceptorIdle = false;
         if (closed) {
           return;
         }

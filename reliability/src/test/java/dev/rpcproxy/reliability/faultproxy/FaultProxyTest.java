@@ -147,6 +147,20 @@ class FaultProxyTest {
   }
 
   @Test
+  void refusingTakesEffectBeforeAcceptingReturns() throws IOException {
+    // Each round parks the accept loop in accept() first: the JDK closes such a listener only once
+    // that thread wakes up, and a connect in between used to land (CI saw it once).
+    for (int round = 0; round < 50; round++) {
+      proxy.accepting(FaultProxy.Accepting.NORMALLY);
+      try (Socket s = connect()) {
+        assertThat(readUpTo(s.getInputStream(), PAYLOAD)).isEqualTo(PAYLOAD);
+      }
+      proxy.accepting(FaultProxy.Accepting.REFUSE);
+      assertThat(refused()).as("round %d: a connect right after refusing is refused", round).isTrue();
+    }
+  }
+
+  @Test
   void refusedConnectsFailAndAcceptingAgainWorks() throws IOException {
     proxy.accepting(FaultProxy.Accepting.REFUSE);
     assertThat(refused()).as("a connect to the refusing proxy is refused").isTrue();
