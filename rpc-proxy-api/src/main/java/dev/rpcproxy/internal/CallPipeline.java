@@ -52,8 +52,8 @@ final class CallPipeline {
    * When this method (with the meters it records) was inlined into the handler, the handler's
    * compiled code grew too large to be inlined in turn, and each rejection paid for HotSpot
    * unwinding a compiled frame (70-130 ns on the benchmark VM, see benchmarks/RESULTS.md). So the
-   * rejections below are written out rather than moved into helpers: with them, the method falls
-   * under 325 bytes ({@code CallPipelineShapeTest} says so).
+   * rejections below are written out rather than moved into helpers: moved into helpers, they would
+   * bring the method under 325 bytes ({@code CallPipelineShapeTest} fails if it gets there).
    */
   static Object invoke(MethodPlan plan, Object[] args) throws Throwable {
     Object[] arguments = args == null ? NO_ARGS : args;
