@@ -198,6 +198,8 @@ public final class Policy {
 
   /** Builds a {@link Policy}; every setter validates its argument at once. */
   public static final class Builder {
+    private static final CircuitBreakerConfig DEFAULT_BREAKER = CircuitBreakerConfig.ofDefaults();
+
     private Duration timeout;
     private ConcurrencyLimit concurrencyLimit;
     private Duration maxWaitForPermit;
@@ -326,11 +328,22 @@ public final class Policy {
     }
 
     /**
-     * The breaker's configuration, Resilience4j's own type. Its record/ignore exception settings
-     * are not used: rpc-proxy's {@link FailureClassifier} decides what counts.
+     * The breaker's configuration, Resilience4j's own type, honoured as Resilience4j documents it.
+     * rpc-proxy's {@link FailureClassifier} decides first: the caller's errors and cancelled
+     * attempts are never recorded; the service's failures then pass the configuration's
+     * {@code recordExceptions}/{@code ignoreExceptions} rules.
+     *
+     * @throws IllegalArgumentException if the configuration sets {@code recordResult(...)}: a
+     *     returned value never counts as a failure here
      */
     public Builder circuitBreaker(CircuitBreakerConfig config) {
-      this.circuitBreaker = Objects.requireNonNull(config, "circuitBreaker");
+      Objects.requireNonNull(config, "circuitBreaker");
+      if (config.getRecordResultPredicate() != DEFAULT_BREAKER.getRecordResultPredicate()) {
+        throw new IllegalArgumentException("circuitBreaker: recordResult(...) is not supported: rpc-proxy records "
+            + "each attempt by how its failure is classified (see FailureClassifier), never by a returned value; "
+            + "throw from the service or the transport to count a result as a failure");
+      }
+      this.circuitBreaker = config;
       return this;
     }
 

@@ -69,4 +69,16 @@ class PolicyTest {
     assertThatThrownBy(b::join).hasCauseInstanceOf(RpcTimeoutException.class)
         .hasMessageContaining("timed out after 2000 ms");
   }
+
+  @Test
+  void aBreakerThatWouldCountReturnedValuesIsRefusedSayingWhy() {
+    CircuitBreakerConfig byResult = CircuitBreakerConfig.custom().recordResult(result -> result == null).build();
+    assertThatThrownBy(() -> Policy.builder().circuitBreaker(byResult))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("recordResult")
+        .hasMessageContaining("FailureClassifier");
+    // Every other setting of Resilience4j's config is taken as it is.
+    assertThat(Policy.builder().circuitBreaker(CircuitBreakerConfig.custom().slidingWindowSize(7).build()).build()
+        .circuitBreaker()).isPresent();
+  }
 }
