@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * The client-side rate limit. Resilience4j's limiter keeps real time (its clock is private), so
- * periods here are long enough that none passes during a test; waits go through the fake time.
+ * The client-side rate limit. Resilience4j's limiter reads the client's time source, so periods
+ * and waits here pass on the fake time.
  */
 class RateLimitTest {
   interface Menu {
@@ -128,5 +128,24 @@ class RateLimitTest {
     assertThat(menu.slowDish("c")).isEqualTo("dish:c");
     assertThatThrownBy(() -> menu.slowDish("d")).isInstanceOf(RateLimitedException.class);
     assertThatThrownBy(() -> menu.dishAsync("e").join()).hasCauseInstanceOf(RateLimitedException.class);
+  }
+
+  @Test
+  void permitsComeBackWhenThePeriodPassesOnTheClientsTimeAndAreShownAsAGauge() {
+    Menu menu = builder(Policy.builder().rateLimit(2, Duration.ofHours(1)).build()).build();
+    assertThat(menu.dish("a")).isEqualTo("dish:a");
+    assertThat(registry.get("resilience4j.ratelimiter.available.permissions").tag("name", "menu")
+        .gauge().value()).isEqualTo(1.0);
+    assertThat(menu.dish("b")).isEqualTo("dish:b");
+    assertThatThrownBy(() -> menu.dish("c")).isInstanceOf(RateLimitedException.class);
+
+    time.advance(Duration.ofMinutes(59));
+    assertThatThrownBy(() -> menu.dish("d")).isInstanceOf(RateLimitedException.class);
+    time.advance(Duration.ofMinutes(1));
+    assertThat(menu.dish("e")).isEqualTo("dish:e");
+    assertThat(registry.get("resilience4j.ratelimiter.available.permissions").tag("name", "menu")
+        .gauge().value()).isEqualTo(1.0);
+    assertThat(sent.get()).isEqualTo(3);
+    assertThat(time.slept()).isZero();
   }
 }

@@ -9,7 +9,6 @@ import dev.rpcproxy.internal.limit.CallLimiters;
 import dev.rpcproxy.internal.limit.CallRateLimiter;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.IdentityHashMap;
@@ -20,8 +19,8 @@ import java.util.Map;
  * The breakers, concurrency limits, rate limits and retry budgets of one client, created by name
  * ({@code client} or {@code client.method}): each breaker behind its {@link BreakerGuard},
  * published to Micrometer under Resilience4j's meter names ({@link BreakerMeters}, and
- * {@code resilience4j.bulkhead.*} for fixed limits), and every concurrency limit as
- * {@code rpc.client.concurrency.limit}.
+ * {@code resilience4j.bulkhead.*} for fixed limits, {@code resilience4j.ratelimiter.*} for rate
+ * limits), and every concurrency limit as {@code rpc.client.concurrency.limit}.
  */
 final class ClientResources {
   private final String client;
@@ -44,7 +43,7 @@ final class ClientResources {
   private CircuitBreaker create(String name, CircuitBreakerConfig config) {
     // Resilience4j reads open-state waits and time windows from this clock: tests run them instantly.
     // (Since Resilience4j 2.3 the clock is part of the config, no longer a constructor argument.)
-    return new CircuitBreakerStateMachine(name, CircuitBreakerConfig.from(config).clock(time.clock()).build());
+    return CircuitBreaker.of(name, CircuitBreakerConfig.from(config).clock(time.clock()).build());
   }
 
   /** The retry budget of {@code policy}, shared by every method of the client that uses it. */
@@ -66,6 +65,7 @@ final class ClientResources {
     if (registry != null) {
       guards.values().forEach(guard -> BreakerMeters.bind(registry, guard));
       limiters.forEach((name, limiter) -> CallLimiters.bind(registry, name, limiter));
+      rateLimiters.values().forEach(rateLimiter -> rateLimiter.bind(registry));
     }
   }
 }

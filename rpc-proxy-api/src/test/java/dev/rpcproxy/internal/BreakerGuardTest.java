@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.rpcproxy.testing.FakeTime;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,9 +58,9 @@ class BreakerGuardTest {
 
   private void replay(Supplier<CircuitBreakerConfig.Builder> config, long seed) {
     FakeTime time = new FakeTime();
-    CircuitBreaker reference = new CircuitBreakerStateMachine("reference", config.get().clock(time.clock()).build());
+    CircuitBreaker reference = CircuitBreaker.of("reference", config.get().clock(time.clock()).build());
     BreakerGuard guard = new BreakerGuard(
-        new CircuitBreakerStateMachine("guarded", config.get().clock(time.clock()).build()), "test", time);
+        CircuitBreaker.of("guarded", config.get().clock(time.clock()).build()), "test", time);
     Random random = new Random(seed);
     double failureShare = 0.1;
     Set<CircuitBreaker.State> seen = EnumSet.noneOf(CircuitBreaker.State.class);
@@ -145,7 +144,7 @@ class BreakerGuardTest {
   @Test
   void timeBasedWindowsAreLeftToResilience4j() {
     FakeTime time = new FakeTime();
-    BreakerGuard guard = new BreakerGuard(new CircuitBreakerStateMachine("time", CircuitBreakerConfig.custom()
+    BreakerGuard guard = new BreakerGuard(CircuitBreaker.of("time", CircuitBreakerConfig.custom()
         .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.TIME_BASED).slidingWindowSize(10)
         .minimumNumberOfCalls(4).clock(time.clock()).build()), "test", time);
     for (int i = 0; i < 4; i++) {
@@ -159,7 +158,7 @@ class BreakerGuardTest {
   @Test
   void concurrentCallersCountEveryResultOnceAndOneOfThemOpensTheBreaker() throws Exception {
     FakeTime time = new FakeTime();
-    BreakerGuard guard = new BreakerGuard(new CircuitBreakerStateMachine("shared", CircuitBreakerConfig.custom()
+    BreakerGuard guard = new BreakerGuard(CircuitBreaker.of("shared", CircuitBreakerConfig.custom()
         .slidingWindowSize(200).minimumNumberOfCalls(200).failureRateThreshold(50)
         .waitDurationInOpenState(Duration.ofHours(1)).clock(time.clock()).build()), "test", time);
     int threads = 4;
