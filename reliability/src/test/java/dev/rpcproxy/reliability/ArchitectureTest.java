@@ -2,6 +2,8 @@ package dev.rpcproxy.reliability;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -68,5 +70,15 @@ class ArchitectureTest {
         .should().dependOnClassesThat().resideInAPackage("dev.rpcproxy.grpc..").check(classes);
     noClasses().that().resideInAPackage("dev.rpcproxy.grpc..")
         .should().dependOnClassesThat().resideInAPackage("dev.rpcproxy.http..").check(classes);
+  }
+
+  @Test
+  void otherProjectsInternalsAreNeverUsed() {
+    noClasses().that().resideInAPackage("dev.rpcproxy..")
+        .should().dependOnClassesThat(JavaClass.Predicates.resideInAPackage("..internal..")
+            .and(DescribedPredicate.not(JavaClass.Predicates.resideInAPackage("dev.rpcproxy.."))))
+        .because("a library's internal package (Resilience4j's, OkHttp's, grpc-java's) may change in any release:"
+            + " use its public API (STYLE.md point 19)")
+        .check(classes);
   }
 }
