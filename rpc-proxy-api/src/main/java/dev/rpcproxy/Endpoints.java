@@ -44,11 +44,6 @@ public final class Endpoints {
 
   private Endpoints() {}
 
-  /** The endpoint's port, or 80/443 for http/https without one; -1 when neither is known. */
-  public static int portOf(URI endpoint) {
-    return EndpointUris.port(endpoint);
-  }
-
   /**
    * A fixed list. Duplicates are dropped.
    *

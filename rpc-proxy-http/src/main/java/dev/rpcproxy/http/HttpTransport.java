@@ -310,7 +310,7 @@ public final class HttpTransport implements Transport {
      * {@code new ConnectionPool(64, 15, TimeUnit.SECONDS)}.
      * Default: a client of this transport's own, with no read or write timeout (the call's
      * deadline bounds every call), raised dispatcher limits and a pool that keeps up to 1024 idle
-     * connections for 5 minutes.
+     * connections for 15 seconds (shorter than common servers' idle timeouts).
      */
     public Builder client(OkHttpClient client) {
       this.client = Objects.requireNonNull(client, "client");

@@ -2,7 +2,6 @@ package dev.rpcproxy.grpc.internal;
 
 import dev.rpcproxy.EndpointSource;
 import dev.rpcproxy.OutlierEjection;
-import dev.rpcproxy.Endpoints;
 import io.grpc.ManagedChannelBuilder;
 import java.net.URI;
 import java.time.Duration;
@@ -61,6 +60,6 @@ public final class BalancedChannels {
     }
     URI first = endpoints.get(0);
     String host = first.getHost();
-    return host + ":" + Endpoints.portOf(first);
+    return host + ":" + EndpointNameResolver.portOf(first);
   }
 }

@@ -1,7 +1,6 @@
 package dev.rpcproxy.grpc.internal;
 
 import dev.rpcproxy.EndpointSource;
-import dev.rpcproxy.Endpoints;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
 import io.grpc.NameResolverProvider;
@@ -67,7 +66,7 @@ final class EndpointNameResolver extends NameResolver {
   private void publish(List<URI> endpoints) {
     List<EquivalentAddressGroup> groups = new ArrayList<>(endpoints.size());
     for (URI endpoint : endpoints) {
-      InetSocketAddress address = new InetSocketAddress(endpoint.getHost(), Endpoints.portOf(endpoint));
+      InetSocketAddress address = new InetSocketAddress(endpoint.getHost(), portOf(endpoint));
       if (address.isUnresolved()) {
         log.warn("Ignoring endpoint {}: its host does not resolve", endpoint.getHost());
         continue;
@@ -120,5 +119,16 @@ final class EndpointNameResolver extends NameResolver {
     protected int priority() {
       return 5;
     }
+  }
+
+  /**
+   * The endpoint's port: every endpoint an {@link EndpointSource} hands out has been checked to
+   * carry one, or to be http or https, whose default ports these are.
+   */
+  static int portOf(URI endpoint) {
+    if (endpoint.getPort() >= 0) {
+      return endpoint.getPort();
+    }
+    return "https".equalsIgnoreCase(endpoint.getScheme()) ? 443 : 80;
   }
 }
