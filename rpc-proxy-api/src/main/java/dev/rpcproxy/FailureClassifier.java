@@ -35,7 +35,7 @@ public interface FailureClassifier {
   Verdict classify(Throwable failure);
 
   /**
-   * The classification of the README: {@link RemoteCallException#isClientError()} is the caller's,
+   * The classification of docs/pipeline.md: {@link RemoteCallException#isClientError()} is the caller's,
    * {@link RemoteCallException} and {@link RpcTransportException} are retryable as the transport
    * marked them, timeouts are retryable, an {@link IllegalArgumentException} (an argument the
    * transport could not encode, or a direct target rejecting its input) is the caller's, and

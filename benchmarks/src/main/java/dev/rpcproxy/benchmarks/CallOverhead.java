@@ -48,7 +48,7 @@ import org.openjdk.jmh.annotations.Threads;
  *       {@code Fallbacks.value(-1L)}, metrics into a {@code SimpleMeterRegistry}.
  *   <li>{@code rpcProxyNoMetrics_sync}: the same without a meter registry (cost of the metrics).
  *   <li>{@code rpcProxyNoHistogram_sync}: the same with a registry whose {@code MeterFilter} turns
- *       off the percentile histogram of {@code rpc.client.calls}, as the README shows (the
+ *       off the percentile histogram of {@code rpc.client.calls}, as docs/metrics.md shows (the
  *       histogram's share of the metrics' cost).
  *   <li>{@code rpcProxyThreadHandoff_sync}: {@code Transports.direct(impl)}: each blocking call is
  *       handed to a worker pool so the deadline can be enforced on a target that ignores it.

@@ -126,7 +126,7 @@ class HostileGrpcServerTest {
   }
 
   /**
-   * The README's classification table says an undecodable response is an
+   * The classification table (docs/pipeline.md) says an undecodable response is an
    * {@code RpcTransportException}; over gRPC it surfaces as {@code RemoteCallException("CANCELLED")}
    * because {@code StatusTranslator} does not recognise grpc-java's client-side parse failure
    * (status CANCELLED, description "Failed to read message.", the parse exception as cause).

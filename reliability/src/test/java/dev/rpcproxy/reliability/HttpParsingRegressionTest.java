@@ -52,7 +52,7 @@ class HttpParsingRegressionTest {
   /**
    * Fuzz case 5 (seed 18): {@code Content-Length: -81}. OkHttp reads the header as -81 and its body
    * source fails with {@code IllegalArgumentException("byteCount < 0: -81")}, which escapes the
-   * transport; the README says IllegalArgumentException is the caller's error (never counted,
+   * transport; docs/pipeline.md says IllegalArgumentException is the caller's error (never counted,
    * never retried, no fallback), yet here the server is at fault. Closing the response fails the
    * same way, so the connection also stays allocated ("in use") for good: a leak per such answer.
    */

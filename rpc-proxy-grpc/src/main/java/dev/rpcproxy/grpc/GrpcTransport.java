@@ -42,7 +42,7 @@ import java.util.function.UnaryOperator;
  * (read on the caller's thread; closing it cancels the RPC) or {@code Flow.Publisher<Response>}
  * (one subscriber; {@code request(n)} is gRPC flow control; cancelling cancels the RPC); the
  * streaming rules (deadline or {@code Policy.streamIdleTimeout}, permit held to the end, retries
- * and fallbacks only before the first message) are in the README. Client-streaming and
+ * and fallbacks only before the first message) are in docs/grpc.md. Client-streaming and
  * bidirectional RPCs are not supported: {@code build()} says so. A method is idempotent (may be retried) when its RPC declares
  * {@code option idempotency_level} {@code IDEMPOTENT} or {@code NO_SIDE_EFFECTS}, or when the
  * method is annotated {@code @Idempotent}.

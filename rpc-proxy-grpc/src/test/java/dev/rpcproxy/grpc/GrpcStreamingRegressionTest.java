@@ -97,7 +97,7 @@ class GrpcStreamingRegressionTest {
   }
 
   /**
-   * The README: "{@code Fallbacks.cached()} learns each stream that completed with at most 1,000
+   * docs/grpc.md: "{@code Fallbacks.cached()} learns each stream that completed with at most 1,000
    * messages, as a {@code List}". A stream that completed with none is such a stream, but
    * {@code StreamCall} creates its list of remembered messages on the first message and tells the
    * fallback only when the list exists: the empty answer is not learnt, and a later failure is

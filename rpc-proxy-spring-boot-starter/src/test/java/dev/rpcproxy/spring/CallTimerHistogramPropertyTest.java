@@ -15,7 +15,7 @@ import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsProperti
 import org.springframework.boot.micrometer.metrics.autoconfigure.PropertiesMeterFilter;
 
 /**
- * The README's promise that Spring Boot's
+ * docs/spring-boot.md's promise that Spring Boot's
  * {@code management.metrics.distribution.percentiles-histogram.rpc.client.calls=false} turns off
  * the histogram rpc-proxy asks for on its call timer (Boot's filter overrides what a meter asks for).
  */
