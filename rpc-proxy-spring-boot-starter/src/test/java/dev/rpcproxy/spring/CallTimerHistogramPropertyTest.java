@@ -15,9 +15,9 @@ import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsProperti
 import org.springframework.boot.micrometer.metrics.autoconfigure.PropertiesMeterFilter;
 
 /**
- * docs/spring-boot.md's promise that Spring Boot's
- * {@code management.metrics.distribution.percentiles-histogram.rpc.client.calls=false} turns off
- * the histogram rpc-proxy asks for on its call timer (Boot's filter overrides what a meter asks for).
+ * docs/metrics.md's promise that Spring Boot's
+ * {@code management.metrics.distribution.percentiles-histogram.rpc.client.calls=true} turns on the
+ * call timer's histogram, which rpc-proxy leaves off by default, as Boot does for its own timers.
  */
 class CallTimerHistogramPropertyTest {
   interface Greeter {
@@ -25,8 +25,9 @@ class CallTimerHistogramPropertyTest {
   }
 
   @Test
-  void bootsPercentilesHistogramPropertyTurnsTheCallTimersHistogramOff() {
-    assertThat(histogramBuckets(null)).as("rpc-proxy's default").isGreaterThan(10);
+  void bootsPercentilesHistogramPropertyTurnsTheCallTimersHistogramOn() {
+    assertThat(histogramBuckets(null)).as("rpc-proxy's default").isZero();
+    assertThat(histogramBuckets(true)).as("with the property set to true").isGreaterThan(10);
     assertThat(histogramBuckets(false)).as("with the property set to false").isZero();
   }
 
