@@ -1,5 +1,6 @@
 package dev.rpcproxy;
 
+import dev.rpcproxy.internal.BreakerOperations;
 import dev.rpcproxy.internal.ClientAssembly;
 import dev.rpcproxy.internal.ClientInspector;
 import dev.rpcproxy.internal.ProxyHandler;
@@ -8,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import java.lang.reflect.Proxy;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -65,6 +67,31 @@ public final class RpcProxy {
    */
   public static ClientView inspect(Object proxy) {
     return ClientInspector.view(handler(proxy));
+  }
+
+  /**
+   * Changes every circuit breaker of a client built here, as an operator would: force it open,
+   * close it, or disable it (Resilience4j's {@code FORCE_OPEN}, {@code CLOSE}, {@code DISABLE}).
+   * Calls already permitted finish as they would have; later calls meet the new state. The change
+   * is logged with the client's name; {@link #inspect} shows the state.
+   *
+   * @return the names of the breakers changed
+   * @throws IllegalArgumentException if {@code proxy} was not built by {@link Builder#build()}
+   */
+  public static List<String> updateBreakers(Object proxy, BreakerUpdate update) {
+    return BreakerOperations.update(handler(proxy), null, Objects.requireNonNull(update, "update"));
+  }
+
+  /**
+   * Changes one circuit breaker of a client built here ({@code client} or {@code client.method},
+   * as {@link ClientView#breakers()} names them); see {@link #updateBreakers(Object, BreakerUpdate)}.
+   *
+   * @throws IllegalArgumentException if {@code proxy} was not built by {@link Builder#build()}, or
+   *     has no breaker of that name (the message lists its breakers)
+   */
+  public static void updateBreaker(Object proxy, String breaker, BreakerUpdate update) {
+    BreakerOperations.update(handler(proxy), Objects.requireNonNull(breaker, "breaker"),
+        Objects.requireNonNull(update, "update"));
   }
 
   private static ProxyHandler handler(Object proxy) {

@@ -1,5 +1,6 @@
 package dev.rpcproxy.internal;
 
+import dev.rpcproxy.BreakerUpdate;
 import dev.rpcproxy.TimeSource;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -173,6 +174,36 @@ final class BreakerGuard {
     if (closed.record(result)) {
       open(closed, now);
     }
+  }
+
+  /**
+   * Moves the breaker as an operator asked, then follows it like any other state change (the
+   * guard stops recording or rejecting fast, and logs the change). Closing a closed breaker
+   * empties its window.
+   */
+  void update(BreakerUpdate update) {
+    long before = time.nanoTime();
+    // The window goes first, so that no result recorded meanwhile can open the breaker over the operator's state.
+    window = null;
+    switch (update) {
+      case FORCE_OPEN -> breaker.transitionToForcedOpenState();
+      case DISABLE -> breaker.transitionToDisabledState();
+      case CLOSE -> {
+        if (breaker.getState() == CircuitBreaker.State.CLOSED) {
+          breaker.reset();
+        } else {
+          breaker.transitionToClosedState();
+        }
+      }
+      default -> throw new IllegalArgumentException("unknown update " + update);
+    }
+    if (breaker.getState() == CircuitBreaker.State.CLOSED && last.get() == CircuitBreaker.State.CLOSED
+        && recordsClosedState) {
+      CountWindow fresh = new CountWindow(config); // closed before and after: check() sees no change
+      shown = fresh;
+      window = fresh;
+    }
+    check(before);
   }
 
   /** A permitted attempt ended without a result to record (cancelled, or the caller's own error). */
