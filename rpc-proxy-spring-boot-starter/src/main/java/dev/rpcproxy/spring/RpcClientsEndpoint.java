@@ -1,21 +1,31 @@
 package dev.rpcproxy.spring;
 
+import dev.rpcproxy.BreakerUpdate;
 import dev.rpcproxy.ClientView;
 import dev.rpcproxy.RpcProxy;
 import dev.rpcproxy.spring.internal.RpcClientBeans;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import org.springframework.boot.convert.DurationStyle;
 
 /**
  * The Actuator endpoint {@code rpcclients} ({@code GET /actuator/rpcclients}, and
  * {@code /actuator/rpcclients/{name}}): each client's transport, target, per-method policy,
- * breaker states, calls in flight and limit. Expose it as any endpoint:
+ * breaker states (forced ones included), calls in flight and limit. Expose it as any endpoint:
  * {@code management.endpoints.web.exposure.include=health,rpcclients}.
+ *
+ * <p>{@code POST /actuator/rpcclients/{name}} with {@code {"updateState": "FORCE_OPEN"}} (or
+ * {@code CLOSE}, {@code DISABLE}: Resilience4j's own endpoint's words) changes every breaker of
+ * the client and answers with the client as it is then; an unknown state is answered 400, an
+ * unknown client 404.
  */
 @Endpoint(id = "rpcclients")
 public class RpcClientsEndpoint {
@@ -40,6 +50,24 @@ public class RpcClientsEndpoint {
   public Client client(@Selector String name) {
     return clients.clients().stream().filter(e -> e.name().equals(name)).findFirst().map(RpcClientsEndpoint::describe)
         .orElse(null);
+  }
+
+  /** Forces the breakers of one client open, closes them or disables them. */
+  @WriteOperation
+  public WebEndpointResponse<Client> updateState(@Selector String name, String updateState) {
+    BreakerUpdate update;
+    try {
+      update = BreakerUpdate.valueOf(updateState);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidEndpointRequestException("updateState must be one of " + Arrays.toString(BreakerUpdate.values()),
+          "unknown updateState");
+    }
+    return clients.clients().stream().filter(e -> e.name().equals(name)).findFirst()
+        .map(entry -> {
+          RpcProxy.updateBreakers(entry.proxy(), update);
+          return new WebEndpointResponse<>(describe(entry), WebEndpointResponse.STATUS_OK);
+        })
+        .orElseGet(() -> new WebEndpointResponse<>(WebEndpointResponse.STATUS_NOT_FOUND));
   }
 
   private static Client describe(RpcClientBeans.Entry entry) {

@@ -157,6 +157,26 @@ class RpcClientsBootTest {
   }
 
   @Test
+  void actuatorWritesForceABreakerOpenAndCloseItAndRefuseUnknownStates() throws Exception {
+    try {
+      JsonNode forced = post("/actuator/rpcclients/restaurants", "{\"updateState\": \"FORCE_OPEN\"}", 200);
+      assertThat(forced.get("breakers").get("restaurants").get("state").asString()).isEqualTo("FORCED_OPEN");
+      assertThatThrownBy(() -> restaurants.restaurant(1)).isInstanceOf(dev.rpcproxy.CircuitOpenException.class);
+      assertThat(get("/actuator/rpcclients/restaurants", 200).get("breakers").get("restaurants").get("state")
+          .asString()).isEqualTo("FORCED_OPEN");
+
+      post("/actuator/rpcclients/restaurants", "{\"updateState\": \"OPEN_SESAME\"}", 400);
+      post("/actuator/rpcclients/nobody", "{\"updateState\": \"CLOSE\"}", 404);
+      assertThat(get("/actuator/rpcclients/restaurants", 200).get("breakers").get("restaurants").get("state")
+          .asString()).isEqualTo("FORCED_OPEN");
+    } finally {
+      JsonNode closed = post("/actuator/rpcclients/restaurants", "{\"updateState\": \"CLOSE\"}", 200);
+      assertThat(closed.get("breakers").get("restaurants").get("state").asString()).isEqualTo("CLOSED");
+    }
+    assertThat(restaurants.restaurant(1)).isNotNull();
+  }
+
+  @Test
   void healthShowsBreakersAndAnOpenBreakerDoesNotTakeTheApplicationDown() throws Exception {
     JsonNode before = get("/actuator/health/rpcClients", 200);
     assertThat(before.get("details").get("kitchen").get("breakers").get("kitchen").get("state").asString())
@@ -172,6 +192,15 @@ class RpcClientsBootTest {
     assertThat(component.get("details").get("flaky-kitchen").get("breakers").get("flaky-kitchen").get("state")
         .asString()).isEqualTo("OPEN");
     assertThat(get("/actuator/health", 200).get("status").asString()).isEqualTo("UP");
+  }
+
+  private JsonNode post(String path, String body, int status) throws Exception {
+    HttpResponse<String> response = http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5))
+            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(path + " " + response.body()).isEqualTo(status);
+    return response.body().isEmpty() ? null : json.readTree(response.body());
   }
 
   private JsonNode get(String path, int status) throws Exception {
