@@ -109,7 +109,13 @@ public final class RpcProxyPlugin {
               + (javaPackage.isEmpty() ? "(default)" : javaPackage)).build();
         }
         types.claim(javaPackage, simpleName, "the client of service " + service.getName());
-        String source = new ClientWriter(file, i, simpleName, types).write();
+        String source;
+        try {
+          source = new ClientWriter(file, i, simpleName, types).write();
+        } catch (IllegalArgumentException e) {
+          return response.setError(file.getName() + ": service " + service.getName() + ": "
+              + e.getMessage()).build();
+        }
         String path = (javaPackage.isEmpty() ? "" : javaPackage.replace('.', '/') + "/")
             + simpleName + ".java";
         response.addFile(CodeGeneratorResponse.File.newBuilder().setName(path).setContent(source));

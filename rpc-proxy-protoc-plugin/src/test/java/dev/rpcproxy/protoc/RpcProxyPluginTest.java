@@ -58,6 +58,17 @@ class RpcProxyPluginTest {
   }
 
   @Test
+  void aMessageMissingFromTheRequestIsAnError() {
+    FileDescriptorProto dangling = FILE.toBuilder().setService(0, FILE.getService(0).toBuilder()
+        .setMethod(0, FILE.getService(0).getMethod(0).toBuilder().setOutputType(".pets.Gone"))).build();
+    CodeGeneratorResponse response = RpcProxyPlugin.generate(CodeGeneratorRequest.newBuilder()
+        .addProtoFile(dangling).addFileToGenerate("pets.proto").build());
+
+    assertThat(response.getError()).isEqualTo("pets.proto: service Pets: message .pets.Gone is not in the"
+        + " request's files");
+  }
+
+  @Test
   void anUnknownFileToGenerateIsAnError() {
     CodeGeneratorResponse response = RpcProxyPlugin.generate(CodeGeneratorRequest.newBuilder()
         .addProtoFile(FILE).addFileToGenerate("missing.proto").build());
