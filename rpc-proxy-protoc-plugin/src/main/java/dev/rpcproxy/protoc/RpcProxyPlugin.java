@@ -1,5 +1,6 @@
 package dev.rpcproxy.protoc;
 
+import com.google.protobuf.DescriptorProtos.Edition;
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 import com.google.protobuf.DescriptorProtos.ServiceDescriptorProto;
 import com.google.protobuf.compiler.PluginProtos.CodeGeneratorRequest;
@@ -55,7 +56,8 @@ import java.util.Map;
  * {@code _}.
  *
  * <p>The proto comments of the service and of each RPC become its Javadoc; an RPC or service with
- * {@code option deprecated = true} is {@code @Deprecated}. The plugin takes no parameter.
+ * {@code option deprecated = true} is {@code @Deprecated}. proto2, proto3 and edition 2023 files
+ * are accepted. The plugin takes no parameter.
  */
 public final class RpcProxyPlugin {
   private static final String CLIENT_SUFFIX = "Client";
@@ -82,8 +84,13 @@ public final class RpcProxyPlugin {
    */
   public static CodeGeneratorResponse generate(CodeGeneratorRequest request) {
     CodeGeneratorResponse.Builder response = CodeGeneratorResponse.newBuilder()
-        // Proto3 optional fields change nothing here: only messages' names are used.
-        .setSupportedFeatures(CodeGeneratorResponse.Feature.FEATURE_PROTO3_OPTIONAL_VALUE);
+        // Proto3 optional fields change nothing here: only messages' names are used. Edition 2023
+        // names Java classes as proto3 does (java_multiple_files and java_outer_classname are still
+        // options); 2024 changes that rule, so protoc refuses those files for this plugin.
+        .setSupportedFeatures(CodeGeneratorResponse.Feature.FEATURE_PROTO3_OPTIONAL_VALUE
+            | CodeGeneratorResponse.Feature.FEATURE_SUPPORTS_EDITIONS_VALUE)
+        .setMinimumEdition(Edition.EDITION_2023_VALUE)
+        .setMaximumEdition(Edition.EDITION_2023_VALUE);
     if (!request.getParameter().isEmpty()) {
       return response.setError("rpc-proxy-protoc-plugin takes no parameter, but was given \""
           + request.getParameter() + "\"").build();

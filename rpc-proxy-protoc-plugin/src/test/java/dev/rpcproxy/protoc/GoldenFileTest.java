@@ -61,7 +61,7 @@ class GoldenFileTest {
     assertThat(mismatches).as("regenerate with -Dgolden.update=true if the change is intended").isEmpty();
     assertThat(goldenFiles()).as("golden files the plugin no longer writes").isEqualTo(written);
     assertThat(written).contains("dev/rpcproxy/example/routeguide/RouteGuideClient.java",
-        "shop/v1/OrdersClient.java", "PingerClient.java");
+        "shop/v1/OrdersClient.java", "PingerClient.java", "dev/rpcproxy/example/notes/NoteBookClient.java");
   }
 
   /** A request as protoc sends it: the file to generate and every file, imports first. */

@@ -3,6 +3,7 @@ package dev.rpcproxy.protoc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.DescriptorProtos.DescriptorProto;
+import com.google.protobuf.DescriptorProtos.Edition;
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 import com.google.protobuf.DescriptorProtos.FileOptions;
 import com.google.protobuf.DescriptorProtos.MethodDescriptorProto;
@@ -34,6 +35,10 @@ class RpcProxyPluginTest {
         .containsExactly("com/pets/PetsClient.java");
     assertThat(response.getSupportedFeatures() & CodeGeneratorResponse.Feature.FEATURE_PROTO3_OPTIONAL_VALUE)
         .as("proto3 optional fields are accepted").isNotZero();
+    assertThat(response.getSupportedFeatures() & CodeGeneratorResponse.Feature.FEATURE_SUPPORTS_EDITIONS_VALUE)
+        .isNotZero();
+    assertThat(response.getMinimumEdition()).isEqualTo(Edition.EDITION_2023_VALUE);
+    assertThat(response.getMaximumEdition()).as("2024 names classes otherwise").isEqualTo(Edition.EDITION_2023_VALUE);
   }
 
   @Test
