@@ -7,7 +7,7 @@ import dev.rpcproxy.TimeSource;
 import dev.rpcproxy.http.internal.ClassPathCodec;
 import dev.rpcproxy.http.internal.EndpointBalancer;
 import dev.rpcproxy.http.internal.HttpSettings;
-import dev.rpcproxy.http.internal.JaxRsParser;
+import dev.rpcproxy.http.internal.ContractParsers;
 import dev.rpcproxy.http.internal.UnprocessableResponse;
 import dev.rpcproxy.spi.BoundMethod;
 import dev.rpcproxy.spi.MethodContext;
@@ -118,7 +118,8 @@ public final class HttpTransport implements Transport {
   }
 
   /**
-   * Parses the method's JAX-RS annotations into an immutable plan.
+   * Parses the method's JAX-RS annotations (or Spring's {@code @HttpExchange} ones) into an
+   * immutable plan.
    *
    * @throws IllegalArgumentException naming the method, if it has no HTTP method annotation, two
    *     bodies, a body on GET/HEAD/OPTIONS, a path template and {@code @PathParam}s that do not
@@ -128,9 +129,9 @@ public final class HttpTransport implements Transport {
   public BoundMethod bind(MethodContext method) {
     EndpointBalancer endpoints = balancer(method);
     if (endpoints == null) {
-      return JaxRsParser.parse(method, settings);
+      return ContractParsers.parse(method, settings);
     }
-    BoundMethod bound = JaxRsParser.parse(method, settings.withBalancer(endpoints));
+    BoundMethod bound = ContractParsers.parse(method, settings.withBalancer(endpoints));
     endpoints.bindMetrics(method.client());
     return bound;
   }
@@ -223,6 +224,7 @@ public final class HttpTransport implements Transport {
     private TimeSource timeSource;
     private MeterRegistry meterRegistry;
     private String deadlineHeader;
+    private int errorBodyChars;
 
     private Builder() {}
 
@@ -394,6 +396,23 @@ public final class HttpTransport implements Transport {
     }
 
     /**
+     * Puts the start of an error response's body, up to {@code maxChars} characters (at most
+     * {@value dev.rpcproxy.RemoteCallException#MAX_DETAIL}), into its {@code RemoteCallException}:
+     * its {@code detail()} and so its message, which end up in logs and in the {@code error} tags of
+     * spans. Turn it on only for services whose error bodies hold nothing secret (an error body may
+     * echo the request). Control characters are blanked. Default 0: no body text in exceptions.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder includeResponseBodyInErrors(int maxChars) {
+      if (maxChars < 0) {
+        throw new IllegalArgumentException("includeResponseBodyInErrors must not be negative, was " + maxChars);
+      }
+      this.errorBodyChars = Math.min(maxChars, dev.rpcproxy.RemoteCallException.MAX_DETAIL);
+      return this;
+    }
+
+    /**
      * The transport.
      *
      * @throws IllegalStateException if neither or both of {@link #baseUrl} and {@link #endpoints}
@@ -410,7 +429,8 @@ public final class HttpTransport implements Transport {
       OkHttpClient effective = ownsClient ? ownClient() : uncapped(client);
       BodyCodec.Factory bodyCodecs = codecs != null ? codecs : ClassPathCodec.find();
       return new HttpTransport(
-          new HttpSettings(effective, baseUrl, bodyCodecs, headers.build(), maxResponseBytes, null, deadlineHeader),
+          new HttpSettings(effective, baseUrl, bodyCodecs, headers.build(), maxResponseBytes, null, deadlineHeader,
+              errorBodyChars),
           ownsClient, endpoints == null ? null : this);
     }
 
