@@ -81,7 +81,7 @@ class HttpTransportBindTest {
   }
 
   interface FormParams {
-    @POST @Path("/items")
+    @POST @Path("/items") @jakarta.ws.rs.Consumes("application/json")
     Item form(@FormParam("name") String name);
   }
 
@@ -130,7 +130,7 @@ class HttpTransportBindTest {
     assertRejected(OptionalReturn.class, "OptionalReturn.maybe", "is not supported");
     assertRejected(GenericReturn.class, "GenericReturn.anything", "use a concrete type");
     assertRejected(HeadWithValue.class, "HeadWithValue.head", "declare the method void");
-    assertRejected(FormParams.class, "FormParams.form", "@FormParam is not supported");
+    assertRejected(FormParams.class, "FormParams.form", "@FormParam(\"name\") needs @Consumes");
     assertRejected(TextBodyOfPojo.class, "TextBodyOfPojo.create", "must be a String or byte[]");
   }
 

@@ -283,6 +283,9 @@ public final class JaxRsParser extends ContractParser {
   private Annotation sourceAnnotation(Annotation[] annotations, String which) {
     Annotation found = null;
     for (Annotation a : annotations) {
+      if (a.annotationType().getName().equals("jakarta.ws.rs.core.Context")) {
+        throw reject(which + ": @Context is filled in by a JAX-RS server; a client has nothing to send for it");
+      }
       if (a instanceof PathParam || a instanceof QueryParam || a instanceof HeaderParam || a instanceof FormParam
           || a instanceof CookieParam || a instanceof MatrixParam || a instanceof BeanParam) {
         if (found != null) {

@@ -70,7 +70,7 @@ final class SpringExchangeParser extends ContractParser {
       throw reject(exchangeName + ": an API version needs Spring's ApiVersionInserter, which is not supported; "
           + "send it with @RequestHeader or in the URL");
     }
-    String url = url(onType == null ? "" : onType.url(), url(onMethod));
+    String url = url(onType == null ? "" : url(onType), url(onMethod));
     int question = url.indexOf('?');
     String path = question < 0 ? url : url.substring(0, question);
     if (question >= 0) {
@@ -193,13 +193,9 @@ final class SpringExchangeParser extends ContractParser {
       String defaultValue = defaultValue(c.defaultValue());
       plan.binders.add(new ParameterBinder(Target.COOKIE, name, value, shape(type, what, false), defaultValue,
           c.required() && defaultValue == null && !isOptional(type)));
-    } else if (source instanceof RequestPart part) {
-      Class<?> raw = rawType(type);
-      if (raw != null && isScalar(raw)) {
-        plan.binders.add(new ParameterBinder(Target.PART, name, value, Shape.SCALAR, null, part.required()));
-      } else {
-        plan.binders.add(new ParameterBinder.Part(name, value, Shape.SCALAR, bodyEncoder(type, null, what)));
-      }
+    } else if (source instanceof RequestPart) {
+      // As Spring's converters write a part: a String as text/plain, byte[] as octets, anything else as JSON.
+      plan.binders.add(new ParameterBinder.Part(name, value, Shape.SCALAR, bodyEncoder(type, null, what)));
     }
   }
 
