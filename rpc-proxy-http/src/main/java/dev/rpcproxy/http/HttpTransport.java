@@ -42,13 +42,22 @@ import okhttp3.OkHttpClient;
  * <p>Each method is parsed once when the proxy is built: {@code @GET @POST @PUT @DELETE @PATCH
  * @HEAD @OPTIONS}, {@code @Path} on the interface and the method, {@code @PathParam},
  * {@code @QueryParam} (a collection or array repeats the parameter, {@code null} omits it),
- * {@code @HeaderParam}, {@code @DefaultValue}, {@code @Produces} (sent as {@code Accept}) and
+ * {@code @HeaderParam}, {@code @CookieParam}, {@code @MatrixParam}, {@code @FormParam} (a
+ * url-encoded form, or with {@code @Consumes("multipart/form-data")} multipart parts, also JAX-RS
+ * 3.1 {@code EntityPart}s), {@code @BeanParam}, {@code @DefaultValue}, {@code @Produces} (sent as
+ * {@code Accept}; without it a JSON method sends {@code Accept: application/json}) and
  * {@code @Consumes} (the body's {@code Content-Type}). At most one parameter is unannotated: the
  * request body. A {@code String} or {@code byte[]} body is sent as it is ({@code text/plain} or
  * {@code application/octet-stream} unless {@code @Consumes} says otherwise); any other body is
  * written as JSON. Values come back the same way: {@code String} and {@code byte[]} raw, anything
  * else (records, POJOs, generic collections) read as JSON, {@code void}/{@code Void} not read. An
  * empty or 204 body reads as {@code null}.
+ *
+ * <p>Spring HTTP interfaces ({@code @HttpExchange}, {@code @GetExchange} ... with
+ * {@code @PathVariable}, {@code @RequestParam}, {@code @RequestHeader}, {@code @CookieValue},
+ * {@code @RequestBody}, {@code @RequestPart}) bind the same way when spring-web is on the class
+ * path, sending what Spring's own {@code RestClient} sends; no Spring context is used. See
+ * {@code docs/rest.md}.
  *
  * <p>Outcomes: 2xx is success; 408, 429 and 5xx are the service's failures
  * ({@code RemoteCallException}, retryable for 408/429/500/502/503/504, with {@code Retry-After});
@@ -73,7 +82,8 @@ import okhttp3.OkHttpClient;
  * calls, 5 per host by default) are raised so that they never silently cap it, and the
  * transport's own client keeps every idle connection (OkHttp's default pool keeps 5) so that each
  * concurrent call the bulkhead allows keeps its connection from one call to the next. Request
- * bodies and header values never appear in logs or exception messages.
+ * bodies and header values never appear in logs or exception messages, nor do response bodies
+ * unless {@link Builder#includeResponseBodyInErrors} asks for them.
  */
 public final class HttpTransport implements Transport {
   /** Default of {@link Builder#maxResponseBytes}: 10 MiB. */

@@ -90,6 +90,30 @@ class HttpTransportBindTest {
     Item create(Item item);
   }
 
+  interface FormAndBody {
+    @POST @Path("/items")
+    Item create(@FormParam("name") String name, Item item);
+  }
+
+  interface FormOnGet {
+    @GET @Path("/items")
+    Item find(@FormParam("name") String name);
+  }
+
+  interface ContextParam {
+    @GET @Path("/items")
+    Item find(@jakarta.ws.rs.core.Context jakarta.ws.rs.core.UriInfo info);
+  }
+
+  public static class NoParams {
+    public String name;
+  }
+
+  interface EmptyBean {
+    @GET @Path("/items")
+    Item find(@jakarta.ws.rs.BeanParam NoParams params);
+  }
+
   private static final HttpTransport TRANSPORT = HttpTransport.builder().baseUrl("http://127.0.0.1:1").build();
 
   @Test
@@ -132,6 +156,18 @@ class HttpTransportBindTest {
     assertRejected(HeadWithValue.class, "HeadWithValue.head", "declare the method void");
     assertRejected(FormParams.class, "FormParams.form", "@FormParam(\"name\") needs @Consumes");
     assertRejected(TextBodyOfPojo.class, "TextBodyOfPojo.create", "must be a String or byte[]");
+  }
+
+  @Test
+  void formFieldsTakeTheBodyOfAMethodThatHasOne() {
+    assertRejected(FormAndBody.class, "FormAndBody.create", "parameter 2 (item)) and form fields");
+    assertRejected(FormOnGet.class, "FormOnGet.find", "GET requests have no body");
+  }
+
+  @Test
+  void serverOnlyAndEmptyDeclarationsNameTheParameter() {
+    assertRejected(ContextParam.class, "ContextParam.find", "parameter 1 (info): @Context");
+    assertRejected(EmptyBean.class, "EmptyBean.find", "@BeanParam NoParams has no field or setter");
   }
 
   @Test
