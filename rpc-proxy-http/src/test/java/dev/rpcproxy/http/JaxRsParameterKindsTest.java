@@ -93,6 +93,9 @@ class JaxRsParameterKindsTest {
 
     @POST @Path("/parts") @Consumes(MediaType.MULTIPART_FORM_DATA) @Produces(MediaType.TEXT_PLAIN)
     String parts(List<EntityPart> parts);
+
+    @jakarta.ws.rs.PUT @Path("/unavailable") @Consumes(MediaType.MULTIPART_FORM_DATA)
+    void putUnavailable(@FormParam("file") EntityPart file);
   }
 
   /** Jersey's side: every annotation inherited from {@link Kinds}. */
@@ -117,6 +120,12 @@ class JaxRsParameterKindsTest {
       return parts.stream().map(KindsResource::describe).collect(Collectors.joining(","));
     }
 
+    @Override
+    public void putUnavailable(EntityPart file) {
+      unavailableCalls.incrementAndGet();
+      throw new jakarta.ws.rs.WebApplicationException(503);
+    }
+
     private static String describe(EntityPart part) {
       try {
         return part.getName() + ":" + part.getFileName().orElse("-") + ":" + part.getMediaType() + ":"
@@ -127,6 +136,8 @@ class JaxRsParameterKindsTest {
     }
   }
 
+  private static final java.util.concurrent.atomic.AtomicInteger unavailableCalls =
+      new java.util.concurrent.atomic.AtomicInteger();
   private static HttpServer server;
   private static Kinds kinds;
 
@@ -139,6 +150,10 @@ class JaxRsParameterKindsTest {
     server.start();
     kinds = RpcProxy.builder(Kinds.class)
         .transport(HttpTransport.builder().baseUrl("http://127.0.0.1:" + server.getAddress().getPort()).build())
+        .policy(dev.rpcproxy.Policy.builder()
+            .retry(dev.rpcproxy.RetryPolicy.builder().maxAttempts(3)
+                .backoff(java.time.Duration.ZERO, java.time.Duration.ZERO).build())
+            .build())
         .build();
   }
 
@@ -200,5 +215,13 @@ class JaxRsParameterKindsTest {
         EntityPart.withFileName("two.json").content(stream("{\"n\":2}"))
             .mediaType(MediaType.APPLICATION_JSON_TYPE).build());
     assertThat(kinds.parts(parts)).isEqualTo("one:-:text/plain:1,two.json:two.json:application/json:{\"n\":2}");
+  }
+
+  @Test
+  void aPutWithAStreamedPartIsNotRetriedForItsStreamIsSpent() throws IOException {
+    EntityPart file = EntityPart.withName("file").content(stream("once")).mediaType(MediaType.TEXT_PLAIN_TYPE).build();
+
+    assertThatThrownBy(() -> kinds.putUnavailable(file)).isInstanceOf(dev.rpcproxy.RemoteCallException.class);
+    assertThat(unavailableCalls.get()).as("attempts").isEqualTo(1);
   }
 }

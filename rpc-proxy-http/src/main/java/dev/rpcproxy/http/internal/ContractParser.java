@@ -69,9 +69,11 @@ abstract class ContractParser {
     String description = verb + " " + plan.path.text();
     boolean form = false;
     boolean multipart = false;
+    boolean readsOnce = false;
     for (ParameterBinder binder : plan.binders) {
       form |= binder.target == Target.FORM;
       multipart |= binder.target == Target.PART;
+      readsOnce |= binder.readsOnce();
     }
     if (form && multipart) {
       throw reject("has both form fields and multipart parts; a request has one body");
@@ -108,7 +110,8 @@ abstract class ContractParser {
         plan.path.resolve(plan.pathValues), plan.fixedQuery, plan.binders.toArray(ParameterBinder[]::new),
         headers.build(), kind, plan.body, encoder, formType, REQUIRES_BODY.contains(verb));
     return new HttpBinding(context.client(), method.getName(), description, settings.client(), template,
-        reader, IDEMPOTENT.contains(verb), settings.balancer(), context.classifier(), settings.deadlineHeader());
+        reader, IDEMPOTENT.contains(verb) && !readsOnce, settings.balancer(), context.classifier(),
+        settings.deadlineHeader());
   }
 
   /**

@@ -348,11 +348,17 @@ public final class JaxRsParser extends ContractParser {
   /**
    * JAX-RS 3.1 {@link EntityPart}s as parts of a {@code multipart/form-data} body: each keeps its
    * name (or takes the {@code @FormParam}'s), file name, media type and headers; its content is
-   * read when the request is made, so a part whose content is a stream can be sent once only.
+   * read when the request is made, and a stream can be read once: so a method with parts is never
+   * retried or hedged, whatever its verb.
    */
   private static final class EntityParts extends ParameterBinder {
     EntityParts(String name, ArgumentValue value, Shape shape) {
       super(Target.PART, name, value, shape, null, false);
+    }
+
+    @Override
+    boolean readsOnce() {
+      return true;
     }
 
     @Override

@@ -165,6 +165,14 @@ class ParameterBinder {
   }
 
   /**
+   * Whether the value can be read for one request only (a stream), so that the method must not be
+   * retried or hedged: a second attempt would send it empty.
+   */
+  boolean readsOnce() {
+    return false;
+  }
+
+  /**
    * A multipart part whose value is written by an encoder chosen at bind time (JSON, text or
    * bytes), as Spring's {@code @RequestPart} and JAX-RS {@code @FormParam} in a multipart method send it.
    */
