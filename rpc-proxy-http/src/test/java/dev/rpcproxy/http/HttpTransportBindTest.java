@@ -114,6 +114,11 @@ class HttpTransportBindTest {
     Item find(@jakarta.ws.rs.BeanParam NoParams params);
   }
 
+  interface MultipartPojo {
+    @POST @Path("/items") @jakarta.ws.rs.Consumes("multipart/form-data")
+    Item create(Item item);
+  }
+
   private static final HttpTransport TRANSPORT = HttpTransport.builder().baseUrl("http://127.0.0.1:1").build();
 
   @Test
@@ -162,6 +167,7 @@ class HttpTransportBindTest {
   void formFieldsTakeTheBodyOfAMethodThatHasOne() {
     assertRejected(FormAndBody.class, "FormAndBody.create", "parameter 2 (item)) and form fields");
     assertRejected(FormOnGet.class, "FormOnGet.find", "GET requests have no body");
+    assertRejected(MultipartPojo.class, "MultipartPojo.create", "the body must be a List<EntityPart>");
   }
 
   @Test

@@ -79,6 +79,9 @@ public final class JaxRsParser extends ContractParser {
         if (multipart && isEntityPartList(types[i])) {
           plan.binders.add(new EntityParts(null, ArgumentValue.argument(i, which + ", a List<EntityPart>"),
               Shape.ITERABLE));
+        } else if (multipart) {
+          throw reject(which + ": with @Consumes(\"multipart/form-data\") the body must be a List<EntityPart>;"
+              + " or send each part with @FormParam");
         } else {
           plan.body = ArgumentValue.argument(i, which);
           plan.bodyType = types[i];
