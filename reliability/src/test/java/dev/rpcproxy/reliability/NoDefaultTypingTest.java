@@ -111,7 +111,7 @@ class NoDefaultTypingTest {
 
     Throwable thrown = catchThrowable(api::item);
 
-    assertThat(thrown).isInstanceOf(RpcTransportException.class).hasMessageContaining("not valid JSON for ItemDto");
+    assertThat(thrown).isInstanceOf(RpcTransportException.class).hasMessageContaining("does not bind to ItemDto");
   }
 
   @Test

@@ -7,7 +7,7 @@ import dev.rpcproxy.TimeSource;
 import dev.rpcproxy.http.internal.ClassPathCodec;
 import dev.rpcproxy.http.internal.EndpointBalancer;
 import dev.rpcproxy.http.internal.HttpSettings;
-import dev.rpcproxy.http.internal.JaxRsParser;
+import dev.rpcproxy.http.internal.ContractParsers;
 import dev.rpcproxy.http.internal.UnprocessableResponse;
 import dev.rpcproxy.spi.BoundMethod;
 import dev.rpcproxy.spi.MethodContext;
@@ -42,13 +42,22 @@ import okhttp3.OkHttpClient;
  * <p>Each method is parsed once when the proxy is built: {@code @GET @POST @PUT @DELETE @PATCH
  * @HEAD @OPTIONS}, {@code @Path} on the interface and the method, {@code @PathParam},
  * {@code @QueryParam} (a collection or array repeats the parameter, {@code null} omits it),
- * {@code @HeaderParam}, {@code @DefaultValue}, {@code @Produces} (sent as {@code Accept}) and
+ * {@code @HeaderParam}, {@code @CookieParam}, {@code @MatrixParam}, {@code @FormParam} (a
+ * url-encoded form, or with {@code @Consumes("multipart/form-data")} multipart parts, also JAX-RS
+ * 3.1 {@code EntityPart}s), {@code @BeanParam}, {@code @DefaultValue}, {@code @Produces} (sent as
+ * {@code Accept}; without it a JSON method sends {@code Accept: application/json}) and
  * {@code @Consumes} (the body's {@code Content-Type}). At most one parameter is unannotated: the
  * request body. A {@code String} or {@code byte[]} body is sent as it is ({@code text/plain} or
  * {@code application/octet-stream} unless {@code @Consumes} says otherwise); any other body is
  * written as JSON. Values come back the same way: {@code String} and {@code byte[]} raw, anything
  * else (records, POJOs, generic collections) read as JSON, {@code void}/{@code Void} not read. An
  * empty or 204 body reads as {@code null}.
+ *
+ * <p>Spring HTTP interfaces ({@code @HttpExchange}, {@code @GetExchange} ... with
+ * {@code @PathVariable}, {@code @RequestParam}, {@code @RequestHeader}, {@code @CookieValue},
+ * {@code @RequestBody}, {@code @RequestPart}) bind the same way when spring-web is on the class
+ * path, sending what Spring's own {@code RestClient} sends; no Spring context is used. See
+ * {@code docs/rest.md}.
  *
  * <p>Outcomes: 2xx is success; 408, 429 and 5xx are the service's failures
  * ({@code RemoteCallException}, retryable for 408/429/500/502/503/504, with {@code Retry-After});
@@ -73,7 +82,8 @@ import okhttp3.OkHttpClient;
  * calls, 5 per host by default) are raised so that they never silently cap it, and the
  * transport's own client keeps every idle connection (OkHttp's default pool keeps 5) so that each
  * concurrent call the bulkhead allows keeps its connection from one call to the next. Request
- * bodies and header values never appear in logs or exception messages.
+ * bodies and header values never appear in logs or exception messages, nor do response bodies
+ * unless {@link Builder#includeResponseBodyInErrors} asks for them.
  */
 public final class HttpTransport implements Transport {
   /** Default of {@link Builder#maxResponseBytes}: 10 MiB. */
@@ -118,7 +128,8 @@ public final class HttpTransport implements Transport {
   }
 
   /**
-   * Parses the method's JAX-RS annotations into an immutable plan.
+   * Parses the method's JAX-RS annotations (or Spring's {@code @HttpExchange} ones) into an
+   * immutable plan.
    *
    * @throws IllegalArgumentException naming the method, if it has no HTTP method annotation, two
    *     bodies, a body on GET/HEAD/OPTIONS, a path template and {@code @PathParam}s that do not
@@ -128,9 +139,9 @@ public final class HttpTransport implements Transport {
   public BoundMethod bind(MethodContext method) {
     EndpointBalancer endpoints = balancer(method);
     if (endpoints == null) {
-      return JaxRsParser.parse(method, settings);
+      return ContractParsers.parse(method, settings);
     }
-    BoundMethod bound = JaxRsParser.parse(method, settings.withBalancer(endpoints));
+    BoundMethod bound = ContractParsers.parse(method, settings.withBalancer(endpoints));
     endpoints.bindMetrics(method.client());
     return bound;
   }
@@ -223,6 +234,7 @@ public final class HttpTransport implements Transport {
     private TimeSource timeSource;
     private MeterRegistry meterRegistry;
     private String deadlineHeader;
+    private int errorBodyChars;
 
     private Builder() {}
 
@@ -394,6 +406,23 @@ public final class HttpTransport implements Transport {
     }
 
     /**
+     * Puts the start of an error response's body, up to {@code maxChars} characters (at most
+     * {@value dev.rpcproxy.RemoteCallException#MAX_DETAIL}), into its {@code RemoteCallException}:
+     * its {@code detail()} and so its message, which end up in logs and in the {@code error} tags of
+     * spans. Turn it on only for services whose error bodies hold nothing secret (an error body may
+     * echo the request). Control characters are blanked. Default 0: no body text in exceptions.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder includeResponseBodyInErrors(int maxChars) {
+      if (maxChars < 0) {
+        throw new IllegalArgumentException("includeResponseBodyInErrors must not be negative, was " + maxChars);
+      }
+      this.errorBodyChars = Math.min(maxChars, dev.rpcproxy.RemoteCallException.MAX_DETAIL);
+      return this;
+    }
+
+    /**
      * The transport.
      *
      * @throws IllegalStateException if neither or both of {@link #baseUrl} and {@link #endpoints}
@@ -410,7 +439,8 @@ public final class HttpTransport implements Transport {
       OkHttpClient effective = ownsClient ? ownClient() : uncapped(client);
       BodyCodec.Factory bodyCodecs = codecs != null ? codecs : ClassPathCodec.find();
       return new HttpTransport(
-          new HttpSettings(effective, baseUrl, bodyCodecs, headers.build(), maxResponseBytes, null, deadlineHeader),
+          new HttpSettings(effective, baseUrl, bodyCodecs, headers.build(), maxResponseBytes, null, deadlineHeader,
+              errorBodyChars),
           ownsClient, endpoints == null ? null : this);
     }
 

@@ -74,7 +74,8 @@ class BodyCodecTest {
 
   @Test
   void jackson3DecodingFailureIsATransportFailureKeepingTheCause() {
-    server.stubFor(post(urlEqualTo("/items")).willReturn(okJson("{not json")));
+    // Opens as the List it should be, so that Jackson meets the syntax error, not a token of the wrong type.
+    server.stubFor(post(urlEqualTo("/items")).willReturn(okJson("[{not json")));
 
     Service service = client(HttpTransport.builder().codec(Jackson3CodecFactory.create()));
 

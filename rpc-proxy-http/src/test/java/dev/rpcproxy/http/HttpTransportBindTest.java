@@ -81,12 +81,41 @@ class HttpTransportBindTest {
   }
 
   interface FormParams {
-    @POST @Path("/items")
+    @POST @Path("/items") @jakarta.ws.rs.Consumes("application/json")
     Item form(@FormParam("name") String name);
   }
 
   interface TextBodyOfPojo {
     @POST @Path("/items") @jakarta.ws.rs.Consumes("text/plain")
+    Item create(Item item);
+  }
+
+  interface FormAndBody {
+    @POST @Path("/items")
+    Item create(@FormParam("name") String name, Item item);
+  }
+
+  interface FormOnGet {
+    @GET @Path("/items")
+    Item find(@FormParam("name") String name);
+  }
+
+  interface ContextParam {
+    @GET @Path("/items")
+    Item find(@jakarta.ws.rs.core.Context jakarta.ws.rs.core.UriInfo info);
+  }
+
+  public static class NoParams {
+    public String name;
+  }
+
+  interface EmptyBean {
+    @GET @Path("/items")
+    Item find(@jakarta.ws.rs.BeanParam NoParams params);
+  }
+
+  interface MultipartPojo {
+    @POST @Path("/items") @jakarta.ws.rs.Consumes("multipart/form-data")
     Item create(Item item);
   }
 
@@ -130,8 +159,21 @@ class HttpTransportBindTest {
     assertRejected(OptionalReturn.class, "OptionalReturn.maybe", "is not supported");
     assertRejected(GenericReturn.class, "GenericReturn.anything", "use a concrete type");
     assertRejected(HeadWithValue.class, "HeadWithValue.head", "declare the method void");
-    assertRejected(FormParams.class, "FormParams.form", "@FormParam is not supported");
+    assertRejected(FormParams.class, "FormParams.form", "@FormParam(\"name\") needs @Consumes");
     assertRejected(TextBodyOfPojo.class, "TextBodyOfPojo.create", "must be a String or byte[]");
+  }
+
+  @Test
+  void formFieldsTakeTheBodyOfAMethodThatHasOne() {
+    assertRejected(FormAndBody.class, "FormAndBody.create", "parameter 2 (item)) and form fields");
+    assertRejected(FormOnGet.class, "FormOnGet.find", "GET requests have no body");
+    assertRejected(MultipartPojo.class, "MultipartPojo.create", "the body must be a List<EntityPart>");
+  }
+
+  @Test
+  void serverOnlyAndEmptyDeclarationsNameTheParameter() {
+    assertRejected(ContextParam.class, "ContextParam.find", "parameter 1 (info): @Context");
+    assertRejected(EmptyBean.class, "EmptyBean.find", "@BeanParam NoParams has no field or setter");
   }
 
   @Test

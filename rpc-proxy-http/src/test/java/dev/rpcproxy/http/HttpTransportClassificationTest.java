@@ -78,7 +78,7 @@ class HttpTransportClassificationTest {
 
   private Service client(Policy policy, dev.rpcproxy.Fallback fallback) {
     RpcProxy.Builder<Service> builder = RpcProxy.builder(Service.class)
-        .transport(HttpTransport.builder().baseUrl(wm.baseUrl()).build())
+        .transport(HttpTransport.builder().baseUrl(wm.baseUrl()).includeResponseBodyInErrors(256).build())
         .policy(policy);
     if (fallback != null) {
       builder.fallback(fallback);

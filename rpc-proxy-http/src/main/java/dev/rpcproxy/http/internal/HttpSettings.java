@@ -15,12 +15,16 @@ import okhttp3.OkHttpClient;
  * @param maxResponseBytes the largest response body read
  * @param balancer picks each attempt's endpoint instead of {@code baseUrl}, or {@code null}
  * @param deadlineHeader the header that carries each attempt's milliseconds left, or {@code null}
+ * @param errorBodyChars how many characters of an error response's body go into its exception
+ *     (0: none)
  */
 public record HttpSettings(OkHttpClient client, HttpUrl baseUrl, BodyCodec.Factory codecs,
-    Headers defaultHeaders, long maxResponseBytes, EndpointBalancer balancer, String deadlineHeader) {
+    Headers defaultHeaders, long maxResponseBytes, EndpointBalancer balancer, String deadlineHeader,
+    int errorBodyChars) {
 
   /** These settings with {@code balancer}. */
   public HttpSettings withBalancer(EndpointBalancer balancer) {
-    return new HttpSettings(client, baseUrl, codecs, defaultHeaders, maxResponseBytes, balancer, deadlineHeader);
+    return new HttpSettings(client, baseUrl, codecs, defaultHeaders, maxResponseBytes, balancer, deadlineHeader,
+        errorBodyChars);
   }
 }

@@ -1,7 +1,7 @@
 package dev.rpcproxy.http.internal;
 
-import dev.rpcproxy.http.BodyCodec;
 import dev.rpcproxy.http.internal.ParameterBinder.Shape;
+import dev.rpcproxy.http.internal.ParameterBinder.Target;
 import dev.rpcproxy.spi.BoundMethod;
 import dev.rpcproxy.spi.MethodContext;
 import jakarta.ws.rs.BeanParam;
@@ -16,53 +16,26 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
-import java.io.InputStream;
-import java.io.Reader;
+import jakarta.ws.rs.core.EntityPart;
 import java.lang.annotation.Annotation;
-import java.lang.reflect.GenericArrayType;
+import java.lang.reflect.Field;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
-import java.lang.reflect.TypeVariable;
-import java.lang.reflect.WildcardType;
-import java.time.temporal.TemporalAccessor;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalDouble;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
-import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.Future;
-import java.util.concurrent.CompletionStage;
-import okhttp3.Headers;
 import okhttp3.MediaType;
 
 /**
- * Reads a method's JAX-RS annotations once and prepares its {@link HttpBinding}. Every rejection
- * is an {@link IllegalArgumentException} whose message starts with {@code api.Interface.method: }.
+ * Reads a method's JAX-RS annotations once into a {@link RequestPlan}. Every rejection is an
+ * {@link IllegalArgumentException} whose message starts with {@code api.Interface.method: }.
  */
-public final class JaxRsParser {
-  private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS");
-  private static final Set<String> NO_BODY = Set.of("GET", "HEAD");
-  private static final Set<String> REQUIRES_BODY = Set.of("POST", "PUT", "PATCH", "PROPPATCH", "REPORT");
-  private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
-  private static final MediaType TEXT = MediaType.get("text/plain; charset=utf-8");
-  private static final MediaType OCTETS = MediaType.get("application/octet-stream");
-
-  private final MethodContext context;
-  private final HttpSettings settings;
-  private final Method method;
-  private final String where;
+public final class JaxRsParser extends ContractParser {
+  private MediaType consumes;
+  private boolean multipart;
 
   private JaxRsParser(MethodContext context, HttpSettings settings) {
-    this.context = context;
-    this.settings = settings;
-    this.method = context.method();
-    this.where = context.api().getName() + "." + method.getName();
+    super(context, settings);
   }
 
   /**
@@ -75,70 +48,203 @@ public final class JaxRsParser {
   }
 
   private BoundMethod parse() {
-    String verb = verb();
-    PathTemplate path = path();
-    String description = verb + " " + path.text();
+    RequestPlan plan = new RequestPlan();
+    plan.verb = verb();
+    plan.path = path();
+    plan.headers = settings.defaultHeaders().newBuilder();
+    String[] consumesValues = consumes();
+    if (consumesValues != null) {
+      consumes = mediaType(consumesValues[0], "@Consumes");
+      multipart = isMultipart(consumes);
+      plan.contentType = multipart ? null : consumes;
+    }
+    String[] produces = produces();
+    if (produces != null) {
+      plan.accept = String.join(", ", produces);
+    }
 
     Type[] types = method.getGenericParameterTypes();
     Annotation[][] annotations = method.getParameterAnnotations();
-    Map<String, Integer> pathIndexes = new HashMap<>();
-    List<ParameterBinder> binders = new ArrayList<>();
     int bodyIndex = -1;
     for (int i = 0; i < types.length; i++) {
-      String which = "parameter " + (i + 1) + " (" + method.getParameters()[i].getName() + ")";
+      String which = parameterLabel(i);
       Annotation source = sourceAnnotation(annotations[i], which);
-      String defaultValue = defaultValue(annotations[i]);
       if (source == null) {
         if (bodyIndex >= 0) {
           throw reject("has two body parameters (parameters " + (bodyIndex + 1) + " and " + (i + 1)
-              + "); annotate all but one with @PathParam, @QueryParam or @HeaderParam");
+              + "); annotate all but one with @PathParam, @QueryParam, @HeaderParam, @FormParam, @CookieParam,"
+              + " @MatrixParam or @BeanParam");
         }
         bodyIndex = i;
-      } else if (source instanceof PathParam p) {
-        requireScalar(types[i], "@PathParam(\"" + p.value() + "\")");
-        if (!path.variables().contains(p.value())) {
-          throw reject("@PathParam(\"" + p.value() + "\") names no {" + p.value() + "} in @Path \""
-              + path.text() + "\"");
+        if (multipart && isEntityPartList(types[i])) {
+          plan.binders.add(new EntityParts(null, ArgumentValue.argument(i, which + ", a List<EntityPart>"),
+              Shape.ITERABLE));
+        } else if (multipart) {
+          throw reject(which + ": with @Consumes(\"multipart/form-data\") the body must be a List<EntityPart>;"
+              + " or send each part with @FormParam");
+        } else {
+          plan.body = ArgumentValue.argument(i, which);
+          plan.bodyType = types[i];
+          plan.bodyLabel = which;
         }
-        if (pathIndexes.put(p.value(), i) != null) {
-          throw reject("has two @PathParam(\"" + p.value() + "\")");
-        }
-      } else if (source instanceof QueryParam q) {
-        requireName(q.value(), "@QueryParam");
-        binders.add(new ParameterBinder.Query(q.value(), i, shape(types[i], "@QueryParam(\"" + q.value() + "\")"),
-            defaultValue));
-      } else if (source instanceof HeaderParam h) {
-        requireName(h.value(), "@HeaderParam");
-        requireHeaderName(h.value());
-        binders.add(new ParameterBinder.Header(h.value(), i, shape(types[i], "@HeaderParam(\"" + h.value() + "\")"),
-            defaultValue));
+      } else if (source instanceof BeanParam) {
+        bean(plan, types[i], ArgumentValue.argument(i, which), which);
+      } else {
+        param(plan, source, types[i], annotations[i], ArgumentValue.argument(i, which + ", " + describe(source)),
+            which);
       }
     }
-    for (String variable : path.variables()) {
-      if (!pathIndexes.containsKey(variable)) {
-        throw reject("@Path \"" + path.text() + "\" has {" + variable + "} but no @PathParam(\"" + variable + "\")");
+    for (String variable : plan.path.variables()) {
+      if (!plan.pathValues.containsKey(variable)) {
+        throw reject("@Path \"" + plan.path.text() + "\" has {" + variable + "} but no @PathParam(\"" + variable
+            + "\")");
       }
     }
-    BodyEncoder body = null;
-    if (bodyIndex >= 0) {
-      if (NO_BODY.contains(verb)) {
-        throw reject("has a body parameter (parameter " + (bodyIndex + 1) + ") but " + verb
-            + " requests have no body; annotate it with @PathParam, @QueryParam or @HeaderParam");
-      }
-      body = bodyEncoder(types[bodyIndex]);
+    if (plan.body != null && NO_BODY.contains(plan.verb)) {
+      throw reject("has a body parameter (parameter " + (bodyIndex + 1) + ") but " + plan.verb
+          + " requests have no body; annotate it with @PathParam, @QueryParam or @HeaderParam");
     }
+    return bind(plan);
+  }
 
-    Headers.Builder headers = settings.defaultHeaders().newBuilder();
-    String[] produces = produces();
-    if (produces != null) {
-      headers.set("Accept", String.join(", ", produces));
+  /** One parameter (or bean property) with a {@code *Param} annotation. */
+  private void param(RequestPlan plan, Annotation source, Type type, Annotation[] annotations, ArgumentValue value,
+      String which) {
+    String defaultValue = defaultValue(annotations);
+    String what = describe(source);
+    if (source instanceof PathParam p) {
+      requireScalar(type, what);
+      if (!plan.path.variables().contains(p.value())) {
+        throw reject(what + " names no {" + p.value() + "} in @Path \"" + plan.path.text() + "\"");
+      }
+      if (plan.pathValues.put(p.value(), value) != null) {
+        throw reject("has two @PathParam(\"" + p.value() + "\")");
+      }
+    } else if (source instanceof QueryParam q) {
+      requireName(q.value(), "@QueryParam", which);
+      plan.binders.add(new ParameterBinder(Target.QUERY, q.value(), value, shape(type, what, false), defaultValue,
+          false));
+    } else if (source instanceof HeaderParam h) {
+      requireName(h.value(), "@HeaderParam", which);
+      requireHeaderName(h.value(), what);
+      plan.binders.add(new ParameterBinder(Target.HEADER, h.value(), value, shape(type, what, false), defaultValue,
+          false));
+    } else if (source instanceof CookieParam c) {
+      requireName(c.value(), "@CookieParam", which);
+      requireCookieName(c.value(), what);
+      plan.binders.add(new ParameterBinder(Target.COOKIE, c.value(), value, shape(type, what, false), defaultValue,
+          false));
+    } else if (source instanceof MatrixParam m) {
+      requireName(m.value(), "@MatrixParam", which);
+      plan.binders.add(new ParameterBinder(Target.MATRIX, m.value(), value, shape(type, what, false), defaultValue,
+          false));
+    } else if (source instanceof FormParam f) {
+      requireName(f.value(), "@FormParam", which);
+      formParam(plan, f.value(), type, value, defaultValue, what);
     }
-    RequestTemplate template = new RequestTemplate(verb, settings.baseUrl(), path.resolve(pathIndexes),
-        binders.toArray(ParameterBinder[]::new), headers.build(), bodyIndex, body,
-        REQUIRES_BODY.contains(verb));
-    ResponseReader reader = responseReader(verb, description);
-    return new HttpBinding(context.client(), method.getName(), description, settings.client(), template,
-        reader, IDEMPOTENT.contains(verb), settings.balancer(), context.classifier(), settings.deadlineHeader());
+  }
+
+  /**
+   * A {@code @FormParam}: a field of a url-encoded form, or with {@code @Consumes("multipart/form-data")}
+   * a part (an {@code EntityPart} as it is, text as a text part, any other type as JSON).
+   */
+  private void formParam(RequestPlan plan, String name, Type type, ArgumentValue value, String defaultValue,
+      String what) {
+    if (!multipart) {
+      if (consumes != null && !isForm(consumes)) {
+        throw reject(what + " needs @Consumes(\"application/x-www-form-urlencoded\") or \"multipart/form-data\""
+            + ", not \"" + consumes + "\"");
+      }
+      plan.binders.add(new ParameterBinder(Target.FORM, name, value, shape(type, what, false), defaultValue, false));
+      return;
+    }
+    Class<?> raw = rawType(type);
+    if (raw == EntityPart.class) {
+      plan.binders.add(new EntityParts(name, value, Shape.SCALAR));
+    } else if (isEntityPartList(type)) {
+      plan.binders.add(new EntityParts(name, value, Shape.ITERABLE));
+    } else if (raw != null && isScalar(raw)) {
+      plan.binders.add(new ParameterBinder(Target.PART, name, value, shape(type, what, false), defaultValue, false));
+    } else {
+      plan.binders.add(new ParameterBinder.Part(name, value, Shape.SCALAR, bodyEncoder(type, null, what)));
+    }
+  }
+
+  private static boolean isEntityPartList(Type type) {
+    return type instanceof ParameterizedType p && List.class.isAssignableFrom(rawType(p.getRawType()))
+        && p.getActualTypeArguments()[0] == EntityPart.class;
+  }
+
+  /**
+   * A {@code @BeanParam}: the fields and getters of its class (or setters, whose getter is then
+   * read) that carry {@code *Param} annotations, each bound as if it were a parameter.
+   */
+  private void bean(RequestPlan plan, Type type, ArgumentValue bean, String which) {
+    Class<?> raw = rawType(type);
+    if (raw == null || raw.isInterface() || raw.isPrimitive() || raw.isArray()) {
+      throw reject(which + ": @BeanParam needs a class with annotated fields or setters, not " + type.getTypeName());
+    }
+    int found = 0;
+    for (Class<?> c = raw; c != null && c != Object.class; c = c.getSuperclass()) {
+      for (Field field : c.getDeclaredFields()) {
+        if (Modifier.isStatic(field.getModifiers())) {
+          continue;
+        }
+        Annotation source = sourceAnnotation(field.getAnnotations(), which + " field " + field.getName());
+        if (source == null) {
+          continue;
+        }
+        requireNotNested(source, which + " field " + field.getName());
+        param(plan, source, field.getGenericType(), field.getAnnotations(),
+            ArgumentValue.field(bean, field, describe(source) + " (" + which + ", field " + field.getName() + ")"),
+            which);
+        found++;
+      }
+      for (Method setter : c.getDeclaredMethods()) {
+        if (Modifier.isStatic(setter.getModifiers()) || setter.getParameterCount() != 1) {
+          continue;
+        }
+        Annotation source = sourceAnnotation(setter.getAnnotations(), which + " setter " + setter.getName());
+        if (source == null) {
+          continue;
+        }
+        requireNotNested(source, which + " setter " + setter.getName());
+        Method getter = getterOf(c, setter, which);
+        param(plan, source, getter.getGenericReturnType(), setter.getAnnotations(),
+            ArgumentValue.getter(bean, getter, describe(source) + " (" + which + ", " + getter.getName() + "())"),
+            which);
+        found++;
+      }
+    }
+    if (found == 0) {
+      throw reject(which + ": @BeanParam " + raw.getSimpleName() + " has no field or setter with a @PathParam,"
+          + " @QueryParam, @HeaderParam, @CookieParam, @MatrixParam or @FormParam");
+    }
+  }
+
+  private void requireNotNested(Annotation source, String which) {
+    if (source instanceof BeanParam) {
+      throw reject(which + ": a @BeanParam inside a @BeanParam is not supported");
+    }
+  }
+
+  private Method getterOf(Class<?> type, Method setter, String which) {
+    String name = setter.getName();
+    String property = name.startsWith("set") && name.length() > 3 ? name.substring(3) : null;
+    if (property != null) {
+      for (String prefix : new String[] {"get", "is"}) {
+        try {
+          Method getter = type.getDeclaredMethod(prefix + property);
+          if (getter.getReturnType() != void.class) {
+            return getter;
+          }
+        } catch (NoSuchMethodException e) {
+          // try the next prefix
+        }
+      }
+    }
+    throw reject(which + ": @BeanParam setter " + name + " has no getter"
+        + (property == null ? "" : " (get" + property + "() or is" + property + "())") + " to read the value from");
   }
 
   private String verb() {
@@ -154,7 +260,8 @@ public final class JaxRsParser {
       verb = http.value();
     }
     if (verb == null) {
-      throw reject("has no HTTP method annotation; add one of @GET, @POST, @PUT, @DELETE, @PATCH, @HEAD, @OPTIONS");
+      throw reject("has no HTTP method annotation; add one of @GET, @POST, @PUT, @DELETE, @PATCH, @HEAD, @OPTIONS"
+          + " (or, with spring-web on the class path, @GetExchange, @PostExchange, ... or @HttpExchange)");
     }
     return verb;
   }
@@ -163,6 +270,9 @@ public final class JaxRsParser {
     Path onType = context.api().getAnnotation(Path.class);
     Path onMethod = method.getAnnotation(Path.class);
     String joined = join(onType == null ? "" : onType.value(), onMethod == null ? "" : onMethod.value());
+    if (joined.isEmpty()) {
+      joined = "/";
+    }
     if (joined.contains("?") || joined.contains("#")) {
       throw reject("@Path \"" + joined + "\" must not contain '?' or '#'; use @QueryParam");
     }
@@ -173,24 +283,14 @@ public final class JaxRsParser {
     }
   }
 
-  private static String join(String left, String right) {
-    if (left.isEmpty()) {
-      return right.startsWith("/") ? right : "/" + right;
-    }
-    String l = left.startsWith("/") ? left : "/" + left;
-    if (right.isEmpty()) {
-      return l;
-    }
-    return l.endsWith("/") || right.startsWith("/") ? l + right : l + "/" + right;
-  }
-
   private Annotation sourceAnnotation(Annotation[] annotations, String which) {
     Annotation found = null;
     for (Annotation a : annotations) {
-      if (a instanceof FormParam || a instanceof CookieParam || a instanceof MatrixParam || a instanceof BeanParam) {
-        throw reject(which + ": @" + a.annotationType().getSimpleName() + " is not supported");
+      if (a.annotationType().getName().equals("jakarta.ws.rs.core.Context")) {
+        throw reject(which + ": @Context is filled in by a JAX-RS server; a client has nothing to send for it");
       }
-      if (a instanceof PathParam || a instanceof QueryParam || a instanceof HeaderParam) {
+      if (a instanceof PathParam || a instanceof QueryParam || a instanceof HeaderParam || a instanceof FormParam
+          || a instanceof CookieParam || a instanceof MatrixParam || a instanceof BeanParam) {
         if (found != null) {
           throw reject(which + " has both @" + found.annotationType().getSimpleName() + " and @"
               + a.annotationType().getSimpleName());
@@ -199,6 +299,17 @@ public final class JaxRsParser {
       }
     }
     return found;
+  }
+
+  private static String describe(Annotation source) {
+    String name = source instanceof PathParam p ? p.value()
+        : source instanceof QueryParam q ? q.value()
+        : source instanceof HeaderParam h ? h.value()
+        : source instanceof CookieParam c ? c.value()
+        : source instanceof MatrixParam m ? m.value()
+        : source instanceof FormParam f ? f.value()
+        : null;
+    return "@" + source.annotationType().getSimpleName() + (name == null ? "" : "(\"" + name + "\")");
   }
 
   private static String defaultValue(Annotation[] annotations) {
@@ -210,139 +321,18 @@ public final class JaxRsParser {
     return null;
   }
 
-  private void requireName(String name, String what) {
+  private void requireName(String name, String what, String which) {
     if (name.isEmpty()) {
-      throw reject(what + " needs a name");
+      throw reject(which + ": " + what + " needs a name");
     }
   }
 
-  private void requireHeaderName(String name) {
-    try {
-      new Headers.Builder().add(name, "");
-    } catch (IllegalArgumentException e) {
-      throw reject("@HeaderParam(\"" + name + "\") is not a valid header name");
-    }
-  }
-
-  private Shape shape(Type type, String what) {
-    Class<?> raw = rawType(type);
-    if (raw != null && raw.isArray() && raw != byte[].class && raw != char[].class
-        && isScalar(raw.getComponentType())) {
-      return Shape.ARRAY;
-    }
-    if (raw != null && Iterable.class.isAssignableFrom(raw)) {
-      Type element = type instanceof ParameterizedType p && p.getActualTypeArguments().length == 1
-          ? p.getActualTypeArguments()[0] : Object.class;
-      Class<?> elementRaw = element instanceof WildcardType w ? rawType(w.getUpperBounds()[0]) : rawType(element);
-      if (elementRaw == Object.class || (elementRaw != null && isScalar(elementRaw))) {
-        return Shape.ITERABLE;
+  private void requireCookieName(String name, String what) {
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c <= 0x20 || c >= 0x7f || "()<>@,;:\\\"/[]?={}".indexOf(c) >= 0) {
+        throw reject(what + " is not a valid cookie name");
       }
-      throw reject(what + ": " + type.getTypeName() + " is not supported; use a collection of "
-          + "strings, numbers, booleans, enums, UUIDs or java.time values");
-    }
-    requireScalar(type, what);
-    return Shape.SCALAR;
-  }
-
-  private void requireScalar(Type type, String what) {
-    Class<?> raw = rawType(type);
-    if (raw == null || !isScalar(raw)) {
-      throw reject(what + ": " + type.getTypeName() + " is not supported; use a string, number, boolean, "
-          + "enum, UUID or java.time value");
-    }
-  }
-
-  private static boolean isScalar(Class<?> type) {
-    return type.isPrimitive() || CharSequence.class.isAssignableFrom(type) || Number.class.isAssignableFrom(type)
-        || type == Boolean.class || type == Character.class || type.isEnum() || type == UUID.class
-        || TemporalAccessor.class.isAssignableFrom(type) || type == java.time.Duration.class
-        || type == java.time.Period.class;
-  }
-
-  private BodyEncoder bodyEncoder(Type type) {
-    String[] consumes = consumes();
-    MediaType declared = null;
-    if (consumes != null) {
-      declared = MediaType.parse(consumes[0]);
-      if (declared == null) {
-        throw reject("@Consumes(\"" + consumes[0] + "\") is not a media type");
-      }
-    }
-    if (type == String.class) {
-      return BodyEncoder.text(declared != null ? declared : TEXT);
-    }
-    if (type == byte[].class) {
-      return BodyEncoder.bytes(declared != null ? declared : OCTETS);
-    }
-    if (declared != null && !isJson(declared)) {
-      throw reject("a body sent as " + declared + " must be a String or byte[]; other types are sent as JSON");
-    }
-    requireConcrete(type, "body parameter");
-    return BodyEncoder.json(codec(type, "body parameter"), declared != null ? declared : JSON);
-  }
-
-  private static boolean isJson(MediaType type) {
-    String subtype = type.subtype();
-    return subtype.equals("json") || subtype.endsWith("+json") || type.type().equals("*");
-  }
-
-  private ResponseReader responseReader(String verb, String description) {
-    Type type = context.valueType();
-    long max = settings.maxResponseBytes();
-    if (type == Void.class || type == void.class) {
-      return new ResponseReader(context.client(), method.getName(), description, ResponseReader.Kind.VOID,
-          null, false, "void", max);
-    }
-    if (verb.equals("HEAD")) {
-      throw reject("HEAD responses have no body; declare the method void (or CompletableFuture<Void>)");
-    }
-    if (type == String.class) {
-      return new ResponseReader(context.client(), method.getName(), description, ResponseReader.Kind.STRING,
-          null, false, "String", max);
-    }
-    if (type == byte[].class) {
-      return new ResponseReader(context.client(), method.getName(), description, ResponseReader.Kind.BYTES,
-          null, false, "byte[]", max);
-    }
-    requireConcrete(type, "return type");
-    Class<?> raw = rawType(type);
-    if (raw == Optional.class || raw == OptionalInt.class || raw == OptionalLong.class || raw == OptionalDouble.class
-        || InputStream.class.isAssignableFrom(raw) || Reader.class.isAssignableFrom(raw)
-        || Future.class.isAssignableFrom(raw) || CompletionStage.class.isAssignableFrom(raw)
-        || raw.getName().startsWith("okhttp3.")) {
-      throw reject("return type " + type.getTypeName() + " is not supported; return a JSON-mapped type, "
-          + "String, byte[] or void");
-    }
-    return new ResponseReader(context.client(), method.getName(), description, ResponseReader.Kind.JSON,
-        codec(type, "return type"), raw.isPrimitive(), raw.getSimpleName(), max);
-  }
-
-  private BodyCodec codec(Type type, String what) {
-    BodyCodec.Factory factory = settings.codecs();
-    BodyCodec codec;
-    try {
-      codec = factory == null ? null : factory.create(type);
-    } catch (IllegalArgumentException e) {
-      throw reject(what + " " + type.getTypeName() + ": " + e.getMessage());
-    }
-    if (codec == null) {
-      throw reject(what + " " + type.getTypeName() + " needs a JSON codec: put Jackson (com.fasterxml.jackson.core"
-          + " or tools.jackson.core:jackson-databind) on the class path, or set HttpTransport.builder().codec(...)");
-    }
-    return codec;
-  }
-
-  /** Rejects type variables and wildcards, which Jackson would silently read as {@code Object}. */
-  private void requireConcrete(Type type, String what) {
-    if (type instanceof TypeVariable<?> || type instanceof WildcardType) {
-      throw reject(what + " " + type.getTypeName() + " is not supported; use a concrete type");
-    }
-    if (type instanceof ParameterizedType p) {
-      for (Type argument : p.getActualTypeArguments()) {
-        requireConcrete(argument, what);
-      }
-    } else if (type instanceof GenericArrayType a) {
-      requireConcrete(a.getGenericComponentType(), what);
     }
   }
 
@@ -358,21 +348,46 @@ public final class JaxRsParser {
     return c == null || c.value().length == 0 ? null : c.value();
   }
 
-  private static Class<?> rawType(Type type) {
-    if (type instanceof Class<?> c) {
-      return c;
+  /**
+   * JAX-RS 3.1 {@link EntityPart}s as parts of a {@code multipart/form-data} body: each keeps its
+   * name (or takes the {@code @FormParam}'s), file name, media type and headers; its content is
+   * read when the request is made, and a stream can be read once: so a method with parts is never
+   * retried or hedged, whatever its verb.
+   */
+  private static final class EntityParts extends ParameterBinder {
+    EntityParts(String name, ArgumentValue value, Shape shape) {
+      super(Target.PART, name, value, shape, null, false);
     }
-    if (type instanceof ParameterizedType p && p.getRawType() instanceof Class<?> c) {
-      return c;
-    }
-    if (type instanceof GenericArrayType a) {
-      Class<?> component = rawType(a.getGenericComponentType());
-      return component == null ? null : component.arrayType();
-    }
-    return null;
-  }
 
-  private IllegalArgumentException reject(String why) {
-    return new IllegalArgumentException(where + ": " + why);
+    @Override
+    boolean readsOnce() {
+      return true;
+    }
+
+    @Override
+    void addOne(RequestParts parts, String name, Object value) throws java.io.IOException {
+      EntityPart part = (EntityPart) value;
+      String partName = name != null ? name : part.getName();
+      okhttp3.Headers.Builder headers = new okhttp3.Headers.Builder();
+      String disposition = "form-data; name=\"" + quoted(partName) + "\""
+          + part.getFileName().map(f -> "; filename=\"" + quoted(f) + "\"").orElse("");
+      headers.add("Content-Disposition", disposition);
+      part.getHeaders().forEach((header, values) -> {
+        if (!header.equalsIgnoreCase("Content-Disposition") && !header.equalsIgnoreCase("Content-Type")
+            && !header.equalsIgnoreCase("Content-Length")) {
+          values.forEach(v -> headers.add(header, v));
+        }
+      });
+      MediaType type = part.getMediaType() == null ? null : MediaType.parse(part.getMediaType().toString());
+      byte[] bytes;
+      try (java.io.InputStream in = part.getContent()) {
+        bytes = in.readAllBytes();
+      }
+      parts.multipart().addPart(headers.build(), okhttp3.RequestBody.create(bytes, type));
+    }
+
+    private static String quoted(String text) {
+      return text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\r", "").replace("\n", "");
+    }
   }
 }

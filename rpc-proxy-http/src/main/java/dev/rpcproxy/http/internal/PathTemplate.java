@@ -8,32 +8,53 @@ import java.util.Set;
 import okhttp3.HttpUrl;
 
 /**
- * A parsed {@code @Path} such as {@code /restaurants/{id}/menu}: segments of literal text and
- * {@code {name}} (or {@code {name: regex}}) variables. Immutable; {@link #appendTo} fills in the
- * variables, each percent-encoded as part of one path segment as JAX-RS clients do: only RFC 3986
- * unreserved characters, sub-delimiters but {@code ;}, {@code :} and {@code @} are sent as they
- * are, so {@code /} becomes {@code %2F} and {@code ;} (a matrix parameter to a JAX-RS server)
- * becomes {@code %3B}. Literal text keeps its {@code ;}.
+ * A parsed {@code @Path} or {@code @HttpExchange} URL such as {@code /restaurants/{id}/menu}:
+ * segments of literal text and {@code {name}} (or {@code {name: regex}}) variables. Immutable;
+ * {@link #appendTo} fills in the variables, each percent-encoded as part of one path segment, by
+ * the template's {@link Encoding}. Literal text keeps its {@code ;}.
  */
 final class PathTemplate {
+  /** How a variable's value is encoded. */
+  enum Encoding {
+    /**
+     * As JAX-RS clients do: RFC 3986 unreserved characters, sub-delimiters but {@code ;},
+     * {@code :} and {@code @} are sent as they are, so {@code /} becomes {@code %2F} and
+     * {@code ;} (a matrix parameter to a JAX-RS server) becomes {@code %3B}.
+     */
+    PATH_SEGMENT,
+    /**
+     * As Spring encodes a URI variable: everything but RFC 3986 unreserved characters
+     * ({@code A-Z a-z 0-9 - . _ ~}) is percent-encoded.
+     */
+    STRICT
+  }
+
   private final String text;
   private final Segment[] segments;
   private final boolean trailingSlash;
   private final Set<String> variables;
+  private final Encoding encoding;
 
-  private PathTemplate(String text, Segment[] segments, boolean trailingSlash, Set<String> variables) {
+  private PathTemplate(String text, Segment[] segments, boolean trailingSlash, Set<String> variables,
+      Encoding encoding) {
     this.text = text;
     this.segments = segments;
     this.trailingSlash = trailingSlash;
     this.variables = variables;
+    this.encoding = encoding;
+  }
+
+  /** Parses a JAX-RS {@code path}. */
+  static PathTemplate parse(String path) {
+    return parse(path, Encoding.PATH_SEGMENT);
   }
 
   /**
-   * Parses {@code path}.
+   * Parses {@code path}, whose variables will be encoded by {@code encoding}.
    *
    * @throws IllegalArgumentException on an unclosed or empty {@code {}}
    */
-  static PathTemplate parse(String path) {
+  static PathTemplate parse(String path, Encoding encoding) {
     List<Segment> segments = new ArrayList<>();
     Set<String> variables = new LinkedHashSet<>();
     List<String> parts = new ArrayList<>();
@@ -67,7 +88,8 @@ final class PathTemplate {
     }
     endSegment(segments, parts, literal);
     boolean trailingSlash = path.endsWith("/") && !segments.isEmpty();
-    return new PathTemplate(path, segments.toArray(Segment[]::new), trailingSlash, Set.copyOf(variables));
+    return new PathTemplate(path, segments.toArray(Segment[]::new), trailingSlash, Set.copyOf(variables),
+        encoding);
   }
 
   private static int closingBrace(String path, int open) {
@@ -96,7 +118,7 @@ final class PathTemplate {
           i++;  // a variable's name
         } else {
           StringBuilder out = new StringBuilder();
-          encode(encoded[i], true, out);
+          encodeLiteral(encoded[i], out);
           encoded[i] = out.toString();
         }
       }
@@ -105,24 +127,45 @@ final class PathTemplate {
     }
   }
 
-  private static final boolean[] SAFE = new boolean[128];
+  private static final boolean[] UNRESERVED = new boolean[128];
+  private static final boolean[] SEGMENT = new boolean[128];
+  private static final boolean[] LITERAL = new boolean[128];
   private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
   static {
-    String safe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,=:@";
-    for (int i = 0; i < safe.length(); i++) {
-      SAFE[safe.charAt(i)] = true;
+    String unreserved = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
+    String segment = unreserved + "!$&'()*+,=:@";
+    for (int i = 0; i < segment.length(); i++) {
+      SEGMENT[segment.charAt(i)] = true;
+      LITERAL[segment.charAt(i)] = true;
+      if (i < unreserved.length()) {
+        UNRESERVED[segment.charAt(i)] = true;
+      }
     }
+    LITERAL[';'] = true;
   }
 
-  /**
-   * Appends {@code text} percent-encoded for a path segment (UTF-8); {@code ;} stays as it is only
-   * when {@code keepSemicolon} (literal template text, where it may start a matrix parameter).
-   */
-  static void encode(String text, boolean keepSemicolon, StringBuilder out) {
+  /** Appends {@code text} percent-encoded (UTF-8) as a variable's value by {@code encoding}. */
+  static void encode(String text, Encoding encoding, StringBuilder out) {
+    encode(text, encoding == Encoding.STRICT ? UNRESERVED : SEGMENT, out);
+  }
+
+  /** {@code text} percent-encoded (UTF-8) by {@code encoding}. */
+  static String encode(String text, Encoding encoding) {
+    StringBuilder out = new StringBuilder(text.length() + 8);
+    encode(text, encoding, out);
+    return out.toString();
+  }
+
+  /** Literal template text: as a path segment, keeping {@code ;} (it may start a matrix parameter). */
+  private static void encodeLiteral(String text, StringBuilder out) {
+    encode(text, LITERAL, out);
+  }
+
+  private static void encode(String text, boolean[] safe, StringBuilder out) {
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      if (c < 128 && (SAFE[c] || (c == ';' && keepSemicolon))) {
+      if (c < 128 && safe[c]) {
         out.append(c);
         continue;
       }
@@ -165,87 +208,101 @@ final class PathTemplate {
   }
 
   /**
-   * Resolves variable names to argument indexes, once at bind time.
+   * Resolves variable names to where their values come from, once at bind time.
    *
-   * @param indexes every variable's parameter index (checked by the caller to be complete)
+   * @param values every variable's value (checked by the caller to be complete)
    */
-  PathTemplate resolve(Map<String, Integer> indexes) {
+  PathTemplate resolve(Map<String, ArgumentValue> values) {
     Segment[] resolved = new Segment[segments.length];
     for (int s = 0; s < segments.length; s++) {
-      resolved[s] = segments[s].resolve(indexes);
+      resolved[s] = segments[s].resolve(values);
     }
-    return new PathTemplate(text, resolved, trailingSlash, variables);
+    return new PathTemplate(text, resolved, trailingSlash, variables, encoding);
   }
 
   /**
-   * Appends the path to {@code url}, taking variable values from {@code args}.
+   * Appends the path to {@code url}, taking variable values from {@code args}, and
+   * {@code matrix} (encoded {@code ;name=value} pairs, or {@code null}) to its last segment.
    *
-   * @throws IllegalArgumentException if a value is {@code null}, empty, {@code .} or {@code ..}
+   * @throws IllegalArgumentException naming the parameter (not its value) if a value is
+   *     {@code null}, or makes its segment empty, {@code .} or {@code ..}
    */
-  void appendTo(HttpUrl.Builder url, Object[] args) {
-    for (Segment segment : segments) {
-      url.addEncodedPathSegment(segment.expand(args));
+  void appendTo(HttpUrl.Builder url, Object[] args, String matrix) {
+    for (int s = 0; s < segments.length; s++) {
+      String segment = segments[s].expand(args, encoding);
+      url.addEncodedPathSegment(matrix != null && s == segments.length - 1 && !trailingSlash
+          ? segment + matrix : segment);
     }
-    if (trailingSlash) {
-      url.addEncodedPathSegment("");
+    if (trailingSlash || (segments.length == 0 && matrix != null)) {
+      url.addEncodedPathSegment(matrix != null ? matrix : "");
     }
   }
 
   /**
    * One path segment. {@code parts[i] == null} marks a variable whose name is {@code parts[i+1]};
-   * after {@link #resolve}, its argument index is {@code args[i]}. Literal parts are stored
+   * after {@link #resolve}, its value comes from {@code values[i]}. Literal parts are stored
    * encoded; {@link #expand} encodes the values and returns the encoded segment.
    */
   private static final class Segment {
     private final String[] parts;
-    private final int[] argIndexes;
+    private final ArgumentValue[] values;
     private final String literal;
 
     Segment(String[] parts) {
       this(parts, null);
     }
 
-    private Segment(String[] parts, int[] argIndexes) {
+    private Segment(String[] parts, ArgumentValue[] values) {
       this.parts = parts;
-      this.argIndexes = argIndexes;
+      this.values = values;
       this.literal = parts.length == 1 ? parts[0] : null;
     }
 
-    Segment resolve(Map<String, Integer> indexes) {
-      int[] resolved = new int[parts.length];
+    Segment resolve(Map<String, ArgumentValue> byName) {
+      ArgumentValue[] resolved = new ArgumentValue[parts.length];
       for (int i = 0; i < parts.length; i++) {
         if (parts[i] == null) {
-          resolved[i] = indexes.get(parts[i + 1]);
+          resolved[i] = byName.get(parts[i + 1]);
           i++;
         }
       }
       return new Segment(parts, resolved);
     }
 
-    String expand(Object[] args) {
+    String expand(Object[] args, Encoding encoding) {
       if (literal != null) {
         return literal;
       }
       StringBuilder out = new StringBuilder();
+      ArgumentValue last = null;
       for (int i = 0; i < parts.length; i++) {
         if (parts[i] != null) {
           out.append(parts[i]);
           continue;
         }
-        String name = parts[++i];
-        Object value = args[argIndexes[i - 1]];
-        if (value == null) {
-          throw new IllegalArgumentException("@PathParam(\"" + name + "\") is null");
+        ArgumentValue source = values[i];
+        i++;
+        Object value = source.get(args);
+        if (value instanceof java.util.Optional<?> optional) {
+          value = optional.orElse(null);
         }
-        encode(value.toString(), false, out);
+        if (value == null) {
+          throw new IllegalArgumentException(source.label + " is null; a path variable needs a value");
+        }
+        String text = value.toString();
+        if (text.isEmpty() && parts.length == 2) {
+          throw new IllegalArgumentException(source.label + " is empty; a path variable needs a value"
+              + " (an empty one would change the path)");
+        }
+        encode(text, encoding, out);
+        last = source;
       }
       // Encoding keeps '.' and never yields it from anything else, so this sees the value as given.
-      String segment = out.toString();
-      if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-        throw new IllegalArgumentException("a @PathParam value made the path segment empty, '.' or '..'"
+      if (out.length() == 0 || ".".contentEquals(out) || "..".contentEquals(out)) {
+        throw new IllegalArgumentException(last.label + " made its path segment empty, '.' or '..'"
             + " (it would change the path)");
       }
-      return segment;
+      return out.toString();
     }
   }
 }

@@ -35,9 +35,14 @@ final class ResponseReader {
   private final boolean primitive;
   private final String typeName;
   private final long maxBytes;
+  private final int errorBodyChars;
 
+  /**
+   * @param errorBodyChars how many characters of an error response's body become the
+   *     exception's detail (and so part of its message); 0 for none
+   */
   ResponseReader(String client, String method, String description, Kind kind, BodyCodec json,
-      boolean primitive, String typeName, long maxBytes) {
+      boolean primitive, String typeName, long maxBytes, int errorBodyChars) {
     this.client = client;
     this.method = method;
     this.description = description;
@@ -46,6 +51,12 @@ final class ResponseReader {
     this.primitive = primitive;
     this.typeName = typeName;
     this.maxBytes = maxBytes;
+    this.errorBodyChars = errorBodyChars;
+  }
+
+  /** How a successful body becomes the value. */
+  Kind kind() {
+    return kind;
   }
 
   /**
@@ -89,6 +100,11 @@ final class ResponseReader {
       return json.decode(bytes);
     } catch (IOException e) {
       // The codec's message may quote the body; the cause keeps it, our message does not.
+      String unbound = BindingFailure.reason(e);
+      if (unbound != null) {
+        throw RpcTransportException.permanent(client, method,
+            description + " returned JSON that does not bind to " + typeName + ": " + unbound, e);
+      }
       throw RpcTransportException.permanent(client, method,
           description + " returned a body that is not valid JSON for " + typeName, e);
     }
@@ -129,7 +145,7 @@ final class ResponseReader {
       }
     }
     String status = Integer.toString(code);
-    String detail = snippet(response.body());
+    String detail = errorBodyChars == 0 ? null : snippet(response.body(), errorBodyChars);
     if (callerError) {
       return RemoteCallException.callerError(client, method, status, detail, null);
     }
@@ -143,12 +159,18 @@ final class ResponseReader {
     return code == 408 || code == 429 || code == 500 || code == 502 || code == 503 || code == 504;
   }
 
+  /** {@link #snippet(ResponseBody, int)} of {@link #SNIPPET_CHARS}. */
+  static String snippet(ResponseBody body) {
+    return snippet(body, SNIPPET_CHARS);
+  }
+
   /**
    * The start of an error body: at most {@link #SNIPPET_BYTES} read, decoded as UTF-8 (malformed
-   * bytes replaced), control characters blanked, cut to {@link #SNIPPET_CHARS}. {@code null} if
-   * empty or unreadable.
+   * bytes replaced), control characters blanked, cut to {@code maxChars} (at most
+   * {@link #SNIPPET_CHARS}). {@code null} if empty or unreadable.
    */
-  static String snippet(ResponseBody body) {
+  static String snippet(ResponseBody body, int maxChars) {
+    int limit = Math.min(maxChars, SNIPPET_CHARS);
     if (body == null) {
       return null;
     }
@@ -161,8 +183,8 @@ final class ResponseReader {
       return null;
     }
     String text = new String(bytes, StandardCharsets.UTF_8);
-    StringBuilder out = new StringBuilder(Math.min(text.length(), SNIPPET_CHARS));
-    for (int i = 0; i < text.length() && out.length() < SNIPPET_CHARS; i++) {
+    StringBuilder out = new StringBuilder(Math.min(text.length(), limit));
+    for (int i = 0; i < text.length() && out.length() < limit; i++) {
       char c = text.charAt(i);
       out.append(Character.isISOControl(c) ? ' ' : c);
     }

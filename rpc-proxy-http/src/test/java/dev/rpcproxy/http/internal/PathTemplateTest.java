@@ -9,8 +9,15 @@ import org.junit.jupiter.api.Test;
 
 class PathTemplateTest {
   private static String expand(String path, Map<String, Integer> indexes, Object... args) {
+    return expand(PathTemplate.Encoding.PATH_SEGMENT, path, indexes, args);
+  }
+
+  private static String expand(PathTemplate.Encoding encoding, String path, Map<String, Integer> indexes,
+      Object... args) {
     HttpUrl.Builder url = HttpUrl.get("http://h/base/").newBuilder();
-    PathTemplate.parse(path).resolve(indexes).appendTo(url, args);
+    Map<String, ArgumentValue> values = new java.util.HashMap<>();
+    indexes.forEach((name, index) -> values.put(name, ArgumentValue.argument(index, "@PathParam(\"" + name + "\")")));
+    PathTemplate.parse(path, encoding).resolve(values).appendTo(url, args, null);
     return url.build().encodedPath();
   }
 
@@ -57,6 +64,19 @@ class PathTemplateTest {
     assertThat(expand("/items/{id}", id, "~-._!$&'()*+,=:@")).isEqualTo("/base/items/~-._!$&'()*+,=:@");
     assertThat(expand("/items/{id}", id, "ü✓😀")).isEqualTo("/base/items/%C3%BC%E2%9C%93%F0%9F%98%80");
     assertThat(expand("/items/{id}", id, "%2F")).isEqualTo("/base/items/%252F");
+  }
+
+  @Test
+  void emptyValueIsRefusedNamingTheParameter() {
+    assertThatThrownBy(() -> expand("/items/{id}", Map.of("id", 0), ""))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("@PathParam(\"id\") is empty");
+  }
+
+  @Test
+  void strictEncodingLeavesOnlyUnreservedCharacters() {
+    Map<String, Integer> id = Map.of("id", 0);
+    assertThat(expand(PathTemplate.Encoding.STRICT, "/items/{id}", id, "~-._!$&'()*+,=:@ /;"))
+        .isEqualTo("/base/items/~-._%21%24%26%27%28%29%2A%2B%2C%3D%3A%40%20%2F%3B");
   }
 
   @Test
