@@ -15,6 +15,6 @@ module dev.rpcproxy.http {
   requires okio;
   requires transitive jakarta.ws.rs; // the annotations a user's interface carries
   requires transitive com.fasterxml.jackson.databind; // Builder.objectMapper, Jackson2CodecFactory
-  requires static transitive tools.jackson.databind; // optional: Builder.jsonMapper, Jackson3CodecFactory
+  requires static tools.jackson.databind; // optional: Builder.jsonMapper, Jackson3CodecFactory (not transitive: a consumer would need it to compile)
   requires org.slf4j;
 }
