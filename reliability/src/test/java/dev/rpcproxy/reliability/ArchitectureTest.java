@@ -1,7 +1,12 @@
 package dev.rpcproxy.reliability;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -61,6 +66,25 @@ class ArchitectureTest {
         .because("rpc-proxy-api depends on Resilience4j, Micrometer, SLF4J and Caffeine only")
         .check(classes);
   }
+
+  /**
+   * Another library's {@code internal} package (Resilience4j's, OkHttp's {@code okhttp3.internal},
+   * grpc-java's {@code io.grpc.internal}...) is not its API: it changes in any release and breaks
+   * the version ranges rpc-proxy supports. The transports' main classes use public API only.
+   * rpc-proxy-api's own classes join this rule once they no longer import Resilience4j internals.
+   */
+  @Test
+  void noThirdPartyInternalPackages() {
+    noClasses().that().resideInAnyPackage("dev.rpcproxy.http..", "dev.rpcproxy.grpc..")
+        .should().dependOnClassesThat(THIRD_PARTY_INTERNAL)
+        .because("another library's internal package is not its API and changes without notice")
+        .check(classes);
+  }
+
+  /** A class in a package with an {@code internal} segment that is neither rpc-proxy's nor the JDK's. */
+  static final DescribedPredicate<JavaClass> THIRD_PARTY_INTERNAL = resideInAPackage("..internal..")
+      .and(not(resideInAnyPackage("dev.rpcproxy..", "java..", "javax..", "jdk..", "sun..", "com.sun..")))
+      .as("a third-party internal package");
 
   @Test
   void transportsDoNotDependOnEachOther() {
