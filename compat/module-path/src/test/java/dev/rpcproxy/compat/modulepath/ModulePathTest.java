@@ -17,12 +17,18 @@ import io.grpc.ServerBuilder;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.Test;
 
@@ -74,6 +80,57 @@ class ModulePathTest {
       channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
       server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * The application's own main, in a JVM of its own started with {@code --module-path} and
+   * {@code --module} only: what runs there is not helped by surefire's patching or its
+   * {@code --add-opens}, so a missing {@code opens} for Jackson or a missing {@code requires}
+   * fails here.
+   */
+  @Test
+  void theApplicationsMainOnTheModulePath() throws Exception {
+    HttpServer rest = startGreeter();
+    HealthStatusManager health = new HealthStatusManager();
+    health.setStatus("orders", ServingStatus.SERVING);
+    Server grpc = ServerBuilder.forPort(0).addService(health.getHealthService()).build().start();
+    try {
+      String modulePath = System.getProperty("jdk.module.path");
+      assertTrue(modulePath != null && modulePath.contains("rpc-proxy-http"), "surefire's module path: " + modulePath);
+      Path output = Files.createTempFile("module-path-main", ".txt");
+      Process main = new ProcessBuilder(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "--module-path", modulePath,
+          "--class-path", libraryClassPath(modulePath),
+          "--module", "dev.rpcproxy.compat.modulepath/dev.rpcproxy.compat.modulepath.Main",
+          "http://127.0.0.1:" + rest.getAddress().getPort(), Integer.toString(grpc.getPort()))
+          .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+      assertTrue(main.waitFor(60, TimeUnit.SECONDS), "the application's main did not end within 60 s");
+      String printed = Files.readString(output);
+      System.out.println(printed);
+      Files.delete(output);
+      assertEquals(0, main.exitValue(), printed);
+      assertTrue(printed.contains("rest Greeting[text=hello ada, length=3] Greeting[text=hello grace, length=5]"), printed);
+      assertTrue(printed.contains("grpc SERVING"), printed);
+      assertTrue(printed.contains("modules dev.rpcproxy.compat.modulepath module dev.rpcproxy.http"), printed);
+    } finally {
+      grpc.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+      rest.stop(0);
+    }
+  }
+
+  /**
+   * The jars surefire left on the class path because no module requires them (grpc-java's guava,
+   * perfmark...: grpc's automatic modules read them there), without the test framework's.
+   */
+  private static String libraryClassPath(String modulePath) {
+    List<String> onModulePath = List.of(modulePath.split(File.pathSeparator));
+    String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    return Stream.of(classPath.split(File.pathSeparator))
+        .filter(entry -> entry.endsWith(".jar") && !onModulePath.contains(entry))
+        .filter(entry -> !Path.of(entry).getFileName().toString()
+            .matches("(junit|opentest4j|apiguardian|surefire|common-java5|maven-surefire|slf4j-nop).*"))
+        .collect(Collectors.joining(File.pathSeparator));
   }
 
   private static HttpServer startGreeter() {
