@@ -4,6 +4,8 @@ import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
@@ -79,6 +81,13 @@ class ArchitectureTest {
         .should().dependOnClassesThat(THIRD_PARTY_INTERNAL)
         .because("another library's internal package is not its API and changes without notice")
         .check(classes);
+  }
+
+  @Test
+  void theInternalRuleTellsAThirdPartyInternalClassFromRpcProxysOwn() {
+    assertTrue(THIRD_PARTY_INTERNAL.test(new ClassFileImporter().importClass(io.grpc.internal.GrpcUtil.class)));
+    assertFalse(THIRD_PARTY_INTERNAL.test(classes.get(dev.rpcproxy.http.internal.ClassPathCodec.class)));
+    assertFalse(THIRD_PARTY_INTERNAL.test(classes.get(dev.rpcproxy.http.HttpTransport.class)));
   }
 
   /** A class in a package with an {@code internal} segment that is neither rpc-proxy's nor the JDK's. */
