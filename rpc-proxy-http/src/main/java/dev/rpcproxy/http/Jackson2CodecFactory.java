@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
+import dev.rpcproxy.http.internal.JacksonVersions;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.util.Objects;
@@ -28,8 +29,15 @@ public final class Jackson2CodecFactory implements BodyCodec.Factory {
     this.mapper = mapper;
   }
 
-  /** A factory over a plain {@code new ObjectMapper()} that ignores unknown properties (no default typing). */
+  /**
+   * A factory over a plain {@code new ObjectMapper()} that ignores unknown properties (no default typing).
+   *
+   * @throws IllegalStateException if the Jackson 2 jars on the class path do not fit together
+   *     (a jackson-databind newer than jackson-core or jackson-annotations), naming the versions
+   *     found and the fix
+   */
   public static Jackson2CodecFactory create() {
+    JacksonVersions.check(Jackson2CodecFactory.class.getClassLoader());
     return new Jackson2CodecFactory(
         new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false));
   }
