@@ -50,9 +50,9 @@ import java.util.concurrent.TimeUnit;
  *       of capacity is followed within a few seconds. Only a probe goes below it, for one window.
  *   <li><b>Only a limit in use comes down.</b> When the most calls in flight at once in a window
  *       were under half the limit, neither latency nor failures lower it: the client is
- *       application-limited (the {@code inflight * 2 < limit} test of concurrency-limits'
- *       {@code VegasLimit}), so a few slow or failed calls at low load do not shrink the room a
- *       burst or a hedge needs.
+ *       application-limited (the {@code inflight * 2 < limit} test concurrency-limits'
+ *       {@code VegasLimit} applies to latency "to prevent upward drift"; here failures too), so a
+ *       few slow or failed calls at low load do not shrink the room a burst or a hedge needs.
  *   <li><b>A ceiling from demand.</b> The limit never stands above twice the most calls that
  *       wanted to be in flight at once (rejected ones included) in the last 10 s, or the initial
  *       limit if that is higher: growth that demand never pressed is not capacity.
