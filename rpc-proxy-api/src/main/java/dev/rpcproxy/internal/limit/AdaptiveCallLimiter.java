@@ -411,7 +411,6 @@ public final class AdaptiveCallLimiter implements CallLimiter {
     return healthyPeak * 0.5 * Math.pow(0.5, (double) (now - healthyAt) / FLOOR_HALF_LIFE_NANOS);
   }
 
-
   private void rebaseline(double averageMicros, long shortestMicros, long now) {
     Arrays.fill(bucketMin, Double.POSITIVE_INFINITY);
     Arrays.fill(bucketShortest, Double.POSITIVE_INFINITY);
