@@ -284,19 +284,22 @@ public final class AdaptiveCallLimiter implements CallLimiter {
     // service, so neither a latency rise nor failures move it down then.
     boolean pressed = 2 * peak >= limit;
     boolean healthy = false;
+    double average = count > 0 ? (double) sumMicros / count : Double.NaN;
+    double base = count > 0 ? noteBaseline(average, shortestMicros, now) : Double.NaN;
+    // Queued: the average beyond the tolerance, and the shortest call beyond its square root. A
+    // busy client's threads wait for a CPU now and then and lengthen some latencies, not all:
+    // the shortest call of the window filters that out (as Linux's TCP Vegas takes the least RTT
+    // of each round trip); a queue at the service lengthens every call.
+    boolean queued = count > 0 && average > base * tolerance && shortestMicros > baseShortest * Math.sqrt(tolerance);
     if (dropped > 0 && (long) dropped * DROP_SHARE_DIVISOR >= count + dropped) {
-      if (pressed) {
+      // Failures speak of overload when most calls failed, or when the calls that succeeded were
+      // queued too; a service that fails some calls fast, or is slow on a few, is not helped by
+      // fewer calls in flight.
+      if (pressed && (dropped >= count || queued)) {
         next = next * DROP_BACKOFF;
       }
       slowStart = false;
     } else if (count > 0) {
-      double average = (double) sumMicros / count;
-      double base = noteBaseline(average, shortestMicros, now);
-      // Queued: the average beyond the tolerance, and the shortest call beyond its square root. A
-      // busy client's threads wait for a CPU now and then and lengthen some latencies, not all:
-      // the shortest call of the window filters that out (as Linux's TCP Vegas takes the least RTT
-      // of each round trip); a queue at the service lengthens every call.
-      boolean queued = average > base * tolerance && shortestMicros > baseShortest * Math.sqrt(tolerance);
       if (!queued) {
         cutAverage = Double.NaN;
         unmovedCuts = 0;

@@ -199,6 +199,30 @@ class AdaptiveCallLimiterTest {
     assertThat(limiter.limit()).isEqualTo(50);
   }
 
+  /**
+   * Issue 27: under the soak's faults the adaptive limit rejected 57% of calls, and in the demo's
+   * slow phase (1 request in 5 runs into its deadline) it fell to 1-2. Failures among calls that
+   * are not queued (answered fast, or slow on a few) are not overload: fewer calls in flight would
+   * not help, so they do not cut.
+   */
+  @Test
+  void failuresAmongUnqueuedCallsDoNotLowerTheLimit() {
+    FakeTime time = new FakeTime();
+    AdaptiveCallLimiter limiter = new AdaptiveCallLimiter(
+        ConcurrencyLimit.adaptiveBuilder().initialLimit(50).build(), time);
+    // 40 calls at once per 100 ms window; a quarter fail (or time out), the rest take 10 ms.
+    for (int window = 0; window < 20; window++) {
+      for (int i = 0; i < 40; i++) {
+        assertThat(limiter.tryAcquire()).isTrue();
+      }
+      time.advance(Duration.ofMillis(100));
+      for (int i = 0; i < 40; i++) {
+        limiter.release(Duration.ofMillis(10).toNanos(), i % 4 == 0 ? Signal.DROPPED : Signal.SUCCESS);
+      }
+    }
+    assertThat(limiter.limit()).isEqualTo(50);
+  }
+
   @Test
   void anIdleOrLightlyLoadedClientDoesNotRaiseItsLimit() {
     SimulatedService sim = service(ConcurrencyLimit.adaptive(), 100, 5);
