@@ -131,7 +131,8 @@ public final class ConcurrencyLimit {
    * met the limit, the limit grows (doubling until the first sign of queueing, then by its square
    * root); beyond the tolerance it shrinks in proportion, a little below the level the latency
    * points to, so that the service's queue drains. Timeouts and the service's failures (5% of a
-   * window's calls or more) cut it by 10%; the caller's errors, cancellations and rejections do
+   * window's calls or more) cut it by 10% when most calls failed or the others were queued too;
+   * the caller's errors, cancellations and rejections do
    * not move it. Every 10 s (every 2 s in the first 10 s) a window that cut nothing lowers the
    * limit to 0.6 x the calls in flight, to find a baseline that was measured queued.
    *

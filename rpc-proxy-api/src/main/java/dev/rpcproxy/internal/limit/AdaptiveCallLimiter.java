@@ -64,7 +64,8 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>Timeouts and the service's failures ({@link Signal#DROPPED}) in 5% or more of a window's
- * calls cut the limit by 10% (the multiplicative decrease of AIMD). The caller's errors and
+ * calls cut the limit by 10% (the multiplicative decrease of AIMD), when most of the window's
+ * calls failed or the ones that succeeded were queued too. The caller's errors and
  * cancellations ({@link Signal#IGNORED}) and rejected calls do not move it.
  *
  * <p>A window closes at the first release after it has lasted {@link ConcurrencyLimit#window()}
