@@ -131,9 +131,17 @@ public final class ConcurrencyLimit {
    * met the limit, the limit grows (doubling until the first sign of queueing, then by its square
    * root); beyond the tolerance it shrinks in proportion, a little below the level the latency
    * points to, so that the service's queue drains. Timeouts and the service's failures (5% of a
-   * window's calls or more) cut it by 10%; the caller's errors, cancellations and rejections do
+   * window's calls or more) cut it by 10% when most calls failed or the others were queued too;
+   * the caller's errors, cancellations and rejections do
    * not move it. Every 10 s (every 2 s in the first 10 s) a window that cut nothing lowers the
    * limit to 0.6 x the calls in flight, to find a baseline that was measured queued.
+   *
+   * <p>Bounds that hold on a busy machine and at low load: the limit never stands above twice the
+   * most calls that wanted to be in flight at once in the last 10 s (or the initial limit, if
+   * higher); it comes down only while calls use at least half of it; a window counts as queued
+   * only if its shortest call is longer too, so a client delayed by a busy CPU does not cut; and
+   * a cut never goes below half the calls in flight when the service was last unqueued (that
+   * floor halves every 1.5 s). See {@code docs/overload.md}.
    */
   public static final class AdaptiveBuilder {
     private int initialLimit = 20;

@@ -18,7 +18,14 @@ import java.util.concurrent.TimeUnit;
  *       returns to 1 and the limit drifts up. Here the baseline is the lowest <em>window
  *       average</em> of the last 10 s (a windowed minimum filter, as TCP Vegas' BaseRTT or BBR's
  *       min-RTT filter, taken over averages so that a few cheap calls do not set it).
- *   <li><b>Draining.</b> When a window's average exceeds baseline x tolerance, the limit drops
+ *   <li><b>Queued, not noisy.</b> A window counts as queued when its average exceeds baseline x
+ *       tolerance <em>and</em> its shortest call exceeds the lowest shortest call of the last 10 s
+ *       x the square root of the tolerance. A busy client machine (a second CPU-bound process)
+ *       keeps the client's threads waiting for a CPU now and then: that lengthens some measured
+ *       latencies, not all, and the shortest call of the window filters it out, as Linux's TCP
+ *       Vegas takes the least RTT of each round trip as its sample. A queue at the service
+ *       lengthens every call.
+ *   <li><b>Draining.</b> When a window is queued, the limit drops
  *       to 0.9 x limit x baseline / average (never below half of it): a little under the level
  *       where the service's queue is empty. The queue drains and unqueued latencies refresh the
  *       baseline within a window or two. After a cut the limit holds for two average latencies,
@@ -34,7 +41,21 @@ import java.util.concurrent.TimeUnit;
  *       the service's own latency from a queue, and would cut the limit to its minimum until the
  *       rise leaves the 10 s history. Here, when two cuts in a row are each followed by a window
  *       still above the tolerance whose average fell by less than 10%, the cuts did not drain
- *       anything: the baseline restarts from that average and the limit grows back.
+ *       anything: the baseline restarts from that average and the limit grows back (and a probe
+ *       follows in 0.5 s, in case it was a lower capacity that the floor below held cuts above).
+ *   <li><b>A floor under the cuts.</b> A cut never takes the limit below half the calls that
+ *       were in flight in the last window that was not queued (TCP sets its ssthresh to half the
+ *       flight size on a loss, RFC 5681), and that floor halves every 1.5 s. Cuts do not compound
+ *       to 1 while they find out that a slower service has no queue to drain, and a lasting drop
+ *       of capacity is followed within a few seconds. Only a probe goes below it, for one window.
+ *   <li><b>Only a limit in use comes down.</b> When the most calls in flight at once in a window
+ *       were under half the limit, neither latency nor failures lower it: the client is
+ *       application-limited (the {@code inflight * 2 < limit} test concurrency-limits'
+ *       {@code VegasLimit} applies to latency "to prevent upward drift"; here failures too), so a
+ *       few slow or failed calls at low load do not shrink the room a burst or a hedge needs.
+ *   <li><b>A ceiling from demand.</b> The limit never stands above twice the most calls that
+ *       wanted to be in flight at once (rejected ones included) in the last 10 s, or the initial
+ *       limit if that is higher: growth that demand never pressed is not capacity.
  *   <li><b>Growth.</b> Slow start (doubling per window, as TCP slow start, RFC 5681) until the
  *       first sign of queueing, then additive growth per window by the square root of the limit
  *       while calls are not queued, shrinking to 1 as their latency nears the tolerance; and
@@ -43,7 +64,8 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>Timeouts and the service's failures ({@link Signal#DROPPED}) in 5% or more of a window's
- * calls cut the limit by 10% (the multiplicative decrease of AIMD). The caller's errors and
+ * calls cut the limit by 10% (the multiplicative decrease of AIMD), when most of the window's
+ * calls failed or the ones that succeeded were queued too. The caller's errors and
  * cancellations ({@link Signal#IGNORED}) and rejected calls do not move it.
  *
  * <p>A window closes at the first release after it has lasted {@link ConcurrencyLimit#window()}
@@ -51,9 +73,10 @@ import java.util.concurrent.TimeUnit;
  * end. The first window is dropped unread: connection set-up and a cold JIT make the first calls
  * slow.
  *
- * <p>Concurrency: {@link #tryAcquire} is one CAS on the in-flight count; {@link #release} is
- * one atomic add (latency sum and count packed in one {@code long}), a clock read and a
- * comparison. The thread that finds a window due closes it under a try-lock flag; nobody waits
+ * <p>Concurrency: {@link #tryAcquire} is one CAS on the in-flight count (and a CAS on the
+ * window's peak demand when the count is at a new peak); {@link #release} is one atomic add
+ * (latency sum and count packed in one {@code long}), a CAS when the call is the window's
+ * shortest so far, a clock read and a comparison. The thread that finds a window due closes it under a try-lock flag; nobody waits
  * for it. Nothing is allocated per call.
  */
 public final class AdaptiveCallLimiter implements CallLimiter {
@@ -61,6 +84,8 @@ public final class AdaptiveCallLimiter implements CallLimiter {
   private static final VarHandle SAMPLES;
   private static final VarHandle DROPS;
   private static final VarHandle UPDATING;
+  private static final VarHandle PEAK;
+  private static final VarHandle SHORTEST;
 
   static {
     try {
@@ -69,6 +94,8 @@ public final class AdaptiveCallLimiter implements CallLimiter {
       SAMPLES = lookup.findVarHandle(AdaptiveCallLimiter.class, "samples", long.class);
       DROPS = lookup.findVarHandle(AdaptiveCallLimiter.class, "drops", int.class);
       UPDATING = lookup.findVarHandle(AdaptiveCallLimiter.class, "updating", int.class);
+      PEAK = lookup.findVarHandle(AdaptiveCallLimiter.class, "windowPeak", int.class);
+      SHORTEST = lookup.findVarHandle(AdaptiveCallLimiter.class, "shortest", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -93,9 +120,11 @@ public final class AdaptiveCallLimiter implements CallLimiter {
   private static final int DROP_SHARE_DIVISOR = 20;
   private static final int BUCKETS = 10;
   private static final long BUCKET_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final long FLOOR_HALF_LIFE_NANOS = TimeUnit.MILLISECONDS.toNanos(1500);
 
   private final TimeSource time;
   private final int minLimit;
+  private final int initialLimit;
   private final int maxLimit;
   private final double tolerance;
   private final long windowNanos;
@@ -107,6 +136,10 @@ public final class AdaptiveCallLimiter implements CallLimiter {
   private volatile long samples;
   private volatile int drops;
   private volatile int updating;
+  /** The most calls that wanted to be in flight at once in this window, rejected ones included. */
+  private volatile int windowPeak;
+  /** The window's shortest latency (microseconds). */
+  private volatile long shortest = Long.MAX_VALUE;
   private volatile long windowStart;
   private volatile long windowLength;
 
@@ -115,7 +148,8 @@ public final class AdaptiveCallLimiter implements CallLimiter {
   private boolean slowStart = true;
   private boolean firstWindow = true;
   private long holdUntil;
-  private double baselineMicros = Double.NaN;
+  /** The lowest shortest-latency of a window in the last 10 s (microseconds). */
+  private double baseShortest = Double.NaN;
   /** The window average that caused the last cut, until a window is back within the tolerance. */
   private double cutAverage = Double.NaN;
   private int unmovedCuts;
@@ -126,7 +160,14 @@ public final class AdaptiveCallLimiter implements CallLimiter {
   private double probeAverage;
   private double probeBase;
   private final double[] bucketMin = new double[BUCKETS];
+  private final double[] bucketShortest = new double[BUCKETS];
   private final long[] bucketEpoch = new long[BUCKETS];
+  /** Per second of the last 10 s: the peak demand. */
+  private final int[] bucketDemand = new int[BUCKETS];
+  /** The calls in flight in the last window not queued that set the floor, and when. */
+  private int healthyPeak;
+  private long healthyAt;
+  private final long[] peakEpoch = new long[BUCKETS];
 
   public AdaptiveCallLimiter(ConcurrencyLimit settings, TimeSource time) {
     if (settings.kind() != ConcurrencyLimit.Kind.ADAPTIVE) {
@@ -134,6 +175,7 @@ public final class AdaptiveCallLimiter implements CallLimiter {
     }
     this.time = time;
     this.minLimit = settings.minLimit();
+    this.initialLimit = settings.initialLimit();
     this.maxLimit = settings.maxLimit();
     this.tolerance = settings.latencyTolerance();
     this.windowNanos = settings.window().toNanos();
@@ -145,6 +187,8 @@ public final class AdaptiveCallLimiter implements CallLimiter {
     this.startedAt = windowStart;
     this.lastProbeAt = windowStart - EARLY_PROBE_NANOS + FIRST_PROBE_NANOS;
     Arrays.fill(bucketMin, Double.POSITIVE_INFINITY);
+    Arrays.fill(bucketShortest, Double.POSITIVE_INFINITY);
+    Arrays.fill(peakEpoch, Long.MIN_VALUE);
   }
 
   @Override
@@ -152,6 +196,9 @@ public final class AdaptiveCallLimiter implements CallLimiter {
     while (true) {
       int current = inFlight;
       int max = limit;
+      if (current >= windowPeak) {
+        noteDemand(current + 1);
+      }
       if (current >= max) {
         if (!limitReached) {
           limitReached = true;
@@ -167,6 +214,13 @@ public final class AdaptiveCallLimiter implements CallLimiter {
     }
   }
 
+  private void noteDemand(int demand) {
+    int peak;
+    while (demand > (peak = windowPeak) && !PEAK.compareAndSet(this, peak, demand)) {
+      // another caller raised it first: look again
+    }
+  }
+
   @Override
   public void release(long rttNanos, Signal signal) {
     IN_FLIGHT.getAndAdd(this, -1);
@@ -174,6 +228,10 @@ public final class AdaptiveCallLimiter implements CallLimiter {
     if (signal == Signal.SUCCESS) {
       long micros = Math.min(MAX_SAMPLE_MICROS, Math.max(1L, rttNanos / 1000));
       packed = (long) SAMPLES.getAndAdd(this, (micros << COUNT_BITS) + 1L);
+      long least;
+      while (micros < (least = shortest) && !SHORTEST.compareAndSet(this, least, micros)) {
+        // another call ended shorter or at the same time: look again
+      }
     } else if (signal == Signal.DROPPED) {
       DROPS.getAndAdd(this, 1);
       packed = samples;
@@ -200,7 +258,10 @@ public final class AdaptiveCallLimiter implements CallLimiter {
       return;
     }
     packed = (long) SAMPLES.getAndSet(this, 0L);
+    long least = (long) SHORTEST.getAndSet(this, Long.MAX_VALUE);
     int dropped = (int) DROPS.getAndSet(this, 0);
+    // Calls admitted in earlier windows and still running count as demand too (+1: the one ending).
+    int peak = Math.max((int) PEAK.getAndSet(this, 0), inFlight + 1);
     boolean reached = limitReached;
     limitReached = false;
     long elapsed = now - windowStart;
@@ -210,42 +271,63 @@ public final class AdaptiveCallLimiter implements CallLimiter {
       return;
     }
     count = packed & COUNT_MASK;
-    adjust(now, count, packed >>> COUNT_BITS, dropped, reached, elapsed);
+    adjust(now, count, packed >>> COUNT_BITS, least, dropped, reached, elapsed, peak);
     if (count > 0) {
       // A change of the limit shows in latencies about one latency later: let a window last two.
       windowLength = Math.max(windowNanos, 2_000 * ((packed >>> COUNT_BITS) / count));
     }
   }
 
-  private void adjust(long now, long count, long sumMicros, int dropped, boolean reached, long elapsed) {
+  private void adjust(long now, long count, long sumMicros, long shortestMicros, int dropped, boolean reached,
+      long elapsed, int peak) {
     double next = estimate;
+    // Vegas' "application-limited" test: a limit that calls do not press is not what queues the
+    // service, so neither a latency rise nor failures move it down then.
+    boolean pressed = 2 * peak >= limit;
+    boolean healthy = false;
+    double average = count > 0 ? (double) sumMicros / count : Double.NaN;
+    double base = count > 0 ? noteBaseline(average, shortestMicros, now) : Double.NaN;
+    // Queued: the average beyond the tolerance, and the shortest call beyond its square root. A
+    // busy client's threads wait for a CPU now and then and lengthen some latencies, not all:
+    // the shortest call of the window filters that out (as Linux's TCP Vegas takes the least RTT
+    // of each round trip); a queue at the service lengthens every call.
+    boolean queued = count > 0 && average > base * tolerance && shortestMicros > baseShortest * Math.sqrt(tolerance);
     if (dropped > 0 && (long) dropped * DROP_SHARE_DIVISOR >= count + dropped) {
-      next = next * DROP_BACKOFF;
+      // Failures speak of overload when most calls failed, or when the calls that succeeded were
+      // queued too; a service that fails some calls fast, or is slow on a few, is not helped by
+      // fewer calls in flight.
+      if (pressed && (dropped >= count || queued)) {
+        next = next * DROP_BACKOFF;
+      }
       slowStart = false;
     } else if (count > 0) {
-      double average = (double) sumMicros / count;
-      double base = noteBaseline(average, now);
-      if (average <= base * tolerance) {
+      if (!queued) {
         cutAverage = Double.NaN;
         unmovedCuts = 0;
+        healthy = true;
       }
       if (!Double.isNaN(probeFrom)) {
         if (now - holdUntil >= 0) {
           if (average > UNMOVED * probeAverage) {
             next = probeFrom; // fewer calls in flight were not shorter: nothing was queued
           } else if (average < INFLATED * probeBase) {
-            // Shorter than the baseline: it had been measured queued; look again soon.
+            // Shorter than the baseline: it had been measured queued; look again soon. The windows
+            // that looked unqueued were queued too: their calls in flight are no floor.
             lastProbeAt = now - PROBE_EVERY_NANOS + PROBE_AGAIN_NANOS;
+            healthyPeak = 0;
+            healthy = false;
           }
           probeFrom = Double.NaN;
         }
-      } else if (average > base * tolerance) {
-        if (now - holdUntil >= 0) {
+      } else if (queued) {
+        if (pressed && now - holdUntil >= 0) {
           if (average > UNMOVED * cutAverage && ++unmovedCuts >= 2) {
             // Two cuts in a row did not bring latency down: not a queue, the service is slower.
-            rebaseline(average, now);
+            rebaseline(average, shortestMicros, now);
             cutAverage = Double.NaN;
             unmovedCuts = 0;
+            // Or the floor held the cuts above a lower capacity: a probe in 0.5 s tells them apart.
+            lastProbeAt = now - PROBE_EVERY_NANOS + PROBE_AGAIN_NANOS;
           } else {
             if (!(average > UNMOVED * cutAverage)) {
               unmovedCuts = 0;
@@ -280,33 +362,89 @@ public final class AdaptiveCallLimiter implements CallLimiter {
         }
       }
     }
+    int demand = notePeaks(now, peak, healthy ? Math.min(peak, limit) : 0);
+    if (next < estimate && Double.isNaN(probeFrom)) {
+      next = Math.max(next, floor(now)); // a probe goes below the floor, for one window
+    }
+    // Never more than twice the most calls that wanted to be in flight at once in the last 10 s
+    // (or the initial limit, which a lightly loaded client keeps as its room for bursts).
+    next = Math.min(next, Math.max(2.0 * demand, initialLimit));
     next = Math.max(minLimit, Math.min(maxLimit, next));
     estimate = next;
     limit = (int) next;
   }
 
-  private void rebaseline(double averageMicros, long now) {
-    Arrays.fill(bucketMin, Double.POSITIVE_INFINITY);
-    noteBaseline(averageMicros, now);
+  /**
+   * Records a window's peak demand and its peak in flight if it was not queued (0 if it was);
+   * returns the peak demand of the last 10 s.
+   */
+  private int notePeaks(long now, int demand, int healthyInFlight) {
+    long epoch = Math.floorDiv(now, BUCKET_NANOS);
+    int slot = (int) Math.floorMod(epoch, (long) BUCKETS);
+    if (peakEpoch[slot] != epoch) {
+      peakEpoch[slot] = epoch;
+      bucketDemand[slot] = demand;
+    } else {
+      bucketDemand[slot] = Math.max(bucketDemand[slot], demand);
+    }
+    if (healthyInFlight > 0 && healthyInFlight >= 2 * floor(now)) {
+      healthyPeak = healthyInFlight;
+      healthyAt = now;
+    }
+    int peak = demand;
+    for (int i = 0; i < BUCKETS; i++) {
+      if (epoch - peakEpoch[i] < BUCKETS) {
+        peak = Math.max(peak, bucketDemand[i]);
+      }
+    }
+    return peak;
   }
 
-  /** Records a window's average latency and returns the baseline: the lowest of the last 10 s. */
-  private double noteBaseline(double averageMicros, long now) {
+  /**
+   * The lowest a cut may take the limit: half the calls in flight in the last window that was not
+   * queued (as TCP sets ssthresh to half the flight size on a loss, RFC 5681), halving every 1.5 s
+   * since, so that cuts do not compound below what a healthy service carried (a service that got
+   * slower keeps half its capacity while the cuts find out that no queue drains), nor hold a
+   * lasting drop of capacity up for long. A new healthy window resets it if it is at least twice
+   * the decayed floor.
+   */
+  private double floor(long now) {
+    if (healthyPeak == 0) {
+      return 0;
+    }
+    return healthyPeak * 0.5 * Math.pow(0.5, (double) (now - healthyAt) / FLOOR_HALF_LIFE_NANOS);
+  }
+
+  private void rebaseline(double averageMicros, long shortestMicros, long now) {
+    Arrays.fill(bucketMin, Double.POSITIVE_INFINITY);
+    Arrays.fill(bucketShortest, Double.POSITIVE_INFINITY);
+    noteBaseline(averageMicros, shortestMicros, now);
+  }
+
+  /**
+   * Records a window's average and shortest latency and returns the baseline: the lowest window
+   * average of the last 10 s ({@link #baseShortest}: the lowest shortest latency).
+   */
+  private double noteBaseline(double averageMicros, long shortestMicros, long now) {
     long epoch = Math.floorDiv(now, BUCKET_NANOS);
     int slot = (int) Math.floorMod(epoch, (long) BUCKETS);
     if (bucketEpoch[slot] != epoch) {
       bucketEpoch[slot] = epoch;
       bucketMin[slot] = averageMicros;
-    } else if (averageMicros < bucketMin[slot]) {
-      bucketMin[slot] = averageMicros;
+      bucketShortest[slot] = shortestMicros;
+    } else {
+      bucketMin[slot] = Math.min(bucketMin[slot], averageMicros);
+      bucketShortest[slot] = Math.min(bucketShortest[slot], shortestMicros);
     }
     double base = averageMicros;
+    double least = shortestMicros;
     for (int i = 0; i < BUCKETS; i++) {
-      if (epoch - bucketEpoch[i] < BUCKETS && bucketMin[i] < base) {
-        base = bucketMin[i];
+      if (epoch - bucketEpoch[i] < BUCKETS) {
+        base = Math.min(base, bucketMin[i]);
+        least = Math.min(least, bucketShortest[i]);
       }
     }
-    baselineMicros = base;
+    baseShortest = least;
     return base;
   }
 

@@ -13,7 +13,9 @@ import java.util.Random;
  * A service with fixed capacity on {@link FakeTime}: it serves {@code capacity} calls at once,
  * each for the service time (+-10%, seeded), and queues the rest in arrival order, so latency
  * grows with what the limiter lets through. {@code callers} callers call in a closed loop: again
- * as soon as a call ends, and again after one service time when rejected.
+ * as soon as a call ends, and again after one service time when rejected. {@link #arrivals} adds
+ * calls arriving at random (Poisson) at a given rate, each called once; {@link #clientLag} models a
+ * busy client machine: the client learns of a call's end only after a scheduling delay.
  */
 final class SimulatedService {
   final FakeTime time = new FakeTime();
@@ -29,6 +31,14 @@ final class SimulatedService {
   long served;
   long rejected;
   private final List<Long> latencies = new ArrayList<>();
+  private final Random lagRandom = new Random(7);
+  private java.util.function.ToLongFunction<Random> clientLag = random -> 0;
+  private double slowShare;
+  private long slowNanos;
+  private double arrivalsPerSecond;
+  private long arrivalEpoch;
+  /** The most calls that wanted to be in flight at once: the callers, or in flight + 1 on arrival. */
+  int maxDemand;
   /** The limit sampled every 10 ms: [time ms, limit]. */
   final List<int[]> limits = new ArrayList<>();
 
@@ -46,6 +56,48 @@ final class SimulatedService {
     time.schedule(this::sample, 10_000_000);
   }
 
+  /** A share (0..1) of calls takes {@code slowTime} instead of the service time. */
+  void setSlowCalls(double share, Duration slowTime) {
+    this.slowShare = share;
+    this.slowNanos = slowTime.toNanos();
+  }
+
+  /**
+   * The client's scheduling delay per call end, in nanoseconds, drawn from a seeded {@code Random}:
+   * a busy neighbour process that keeps the client's threads off the CPU.
+   */
+  void clientLag(java.util.function.ToLongFunction<Random> lag) {
+    this.clientLag = lag;
+  }
+
+  /** Besides the callers, calls arriving at random at {@code perSecond} (0 stops them). */
+  void arrivals(double perSecond) {
+    this.arrivalsPerSecond = perSecond;
+    long epoch = ++arrivalEpoch;
+    if (perSecond > 0) {
+      scheduleArrival(epoch);
+    }
+  }
+
+  private void scheduleArrival(long epoch) {
+    long gap = (long) (-Math.log(1 - random.nextDouble()) / arrivalsPerSecond * 1e9);
+    time.schedule(() -> {
+      if (epoch == arrivalEpoch) {
+        arrive();
+        scheduleArrival(epoch);
+      }
+    }, Math.max(1, gap));
+  }
+
+  private void arrive() {
+    maxDemand = Math.max(maxDemand, limiter.inFlight() + 1);
+    if (!limiter.tryAcquire()) {
+      rejected++;
+      return;
+    }
+    admit(new long[] {time.nanoTime(), 0});
+  }
+
   void setServiceTime(Duration serviceTime) {
     this.serviceNanos = serviceTime.toNanos();
   }
@@ -60,6 +112,7 @@ final class SimulatedService {
   /** More callers start at once; fewer: callers beyond the number stop after their call. */
   void setCallers(int callers) {
     this.callers = callers;
+    maxDemand = Math.max(maxDemand, callers);
     while (activeCallers < callers) {
       activeCallers++;
       call();
@@ -80,7 +133,11 @@ final class SimulatedService {
       time.schedule(this::call, serviceNanos);
       return;
     }
-    long[] call = {time.nanoTime()};
+    admit(new long[] {time.nanoTime(), 1});
+  }
+
+  /** call[0]: when admitted; call[1]: 1 for a closed-loop caller, which calls again. */
+  private void admit(long[] call) {
     if (busy < capacity) {
       startService(call);
     } else {
@@ -91,20 +148,34 @@ final class SimulatedService {
   private void startService(long[] call) {
     busy++;
     maxBusy = Math.max(maxBusy, busy);
-    long took = (long) (serviceNanos * (0.9 + 0.2 * random.nextDouble()));
+    long took = slowShare > 0 && random.nextDouble() < slowShare
+        ? slowNanos
+        : (long) (serviceNanos * (0.9 + 0.2 * random.nextDouble()));
     time.schedule(() -> finish(call), took);
   }
 
   private void finish(long[] call) {
     busy--;
+    if (busy < capacity && !queue.isEmpty()) {
+      startService(queue.poll());
+    }
+    long lag = clientLag.applyAsLong(lagRandom);
+    if (lag > 0) {
+      time.schedule(() -> seen(call), lag);
+    } else {
+      seen(call);
+    }
+  }
+
+  /** The client sees the call's end. */
+  private void seen(long[] call) {
     long rtt = time.nanoTime() - call[0];
     latencies.add(rtt);
     served++;
     limiter.release(rtt, Signal.SUCCESS);
-    if (busy < capacity && !queue.isEmpty()) {
-      startService(queue.poll());
+    if (call[1] == 1) {
+      call();
     }
-    call();
   }
 
   /** Latencies of calls that ended since the last reset, at percentile p (0..100), in ms. */
@@ -126,6 +197,7 @@ final class SimulatedService {
     served = 0;
     rejected = 0;
     maxBusy = 0;
+    maxDemand = callers;
   }
 
   /** Limits sampled in [fromMs, toMs). */

@@ -42,6 +42,8 @@ final class HttpBinding implements BoundMethod {
   private final EndpointBalancer balancer;
   private final FailureClassifier classifier;
   private final String deadlineHeader;
+  /** The header that carries each attempt's number within its call (1, 2, ...). */
+  static final String ATTEMPT_HEADER = "X-Rpc-Attempt";
 
   HttpBinding(String client, String method, String description, OkHttpClient http,
       RequestTemplate template, ResponseReader reader, boolean idempotent, EndpointBalancer balancer,
@@ -165,10 +167,9 @@ final class HttpBinding implements BoundMethod {
           description + ": the request body could not be written as JSON", e);
     }
     Map<String, String> traceHeaders = attempt.headers();
-    if (deadlineHeader == null && traceHeaders.isEmpty()) {
-      return request;
-    }
-    Request.Builder builder = request.newBuilder();
+    // The attempt's number, from 1, on every attempt (first, retry or hedge), as Envoy's
+    // x-envoy-attempt-count: a server can shed retries and hedges before first attempts.
+    Request.Builder builder = request.newBuilder().header(ATTEMPT_HEADER, Integer.toString(attempt.number()));
     if (deadlineHeader != null) {
       builder.header(deadlineHeader, Long.toString(attempt.remaining(TimeUnit.MILLISECONDS)));
     }
