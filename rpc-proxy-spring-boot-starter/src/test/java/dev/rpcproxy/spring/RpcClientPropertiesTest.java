@@ -250,8 +250,9 @@ class RpcClientPropertiesTest {
 
   @Test
   void misspeltClientKeyFailsNamingTheNearestKey() {
-    failsNaming(rest, "Property rpcproxy.clients.restaurants.timout is not an rpc-proxy setting: "
-        + "no such property; did you mean rpcproxy.clients.restaurants.timeout?",
+    failsNaming(rest, "Property rpcproxy.clients.restaurants.timout (\"rpcproxy.clients.restaurants.timout\" from "
+        + "property source \"test\") is not an rpc-proxy setting: no such property; "
+        + "did you mean rpcproxy.clients.restaurants.timeout?",
         "rpcproxy.clients.restaurants.timout=1s");
   }
 

@@ -92,12 +92,12 @@ public final class PropertyNamesCheck implements BeanPostProcessor, PriorityOrde
     Class<?> type = RpcProxyProperties.class;
     StringBuilder at = new StringBuilder("rpcproxy");
     for (int i = 1; i < name.getNumberOfElements(); i++) {
-      String element = name.getElement(i, Form.DASHED);
+      String element = name.getElement(i, Form.ORIGINAL);
       PropertyDescriptor property = find(type, name.getElement(i, Form.UNIFORM));
       if (property == null) {
         return unknown(type, at, element);
       }
-      at.append('.').append(element);
+      at.append('.').append(dashed(property.getName()));
       Type generic = property.getWriteMethod().getGenericParameterTypes()[0];
       Class<?> raw = property.getPropertyType();
       if (Map.class.isAssignableFrom(raw)) {
@@ -106,13 +106,13 @@ public final class PropertyNamesCheck implements BeanPostProcessor, PriorityOrde
           return null;   // a map of values (headers): any key, dots included
         }
         i++;
-        at.append('.').append(name.getElement(i, Form.DASHED));
+        at.append('.').append(name.getElement(i, Form.ORIGINAL));
         type = valueClass;
       } else if (Collection.class.isAssignableFrom(raw) || raw.isArray()) {
         return null;   // endpoints[0], endpoints[1], ...
       } else if (isValue(raw)) {
         return i + 1 == name.getNumberOfElements() ? null
-            : at + " takes a value; it has no key '" + name.getElement(i + 1, Form.DASHED) + "'";
+            : at + " takes a value; it has no key '" + name.getElement(i + 1, Form.ORIGINAL) + "'";
       } else {
         type = raw;
       }
@@ -124,10 +124,11 @@ public final class PropertyNamesCheck implements BeanPostProcessor, PriorityOrde
     Class<?> perClient = type == RpcProxyProperties.Defaults.class ? RpcProxyProperties.Client.class
         : type == RpcProxyProperties.GrpcDefaults.class && at.toString().equals("rpcproxy.defaults.grpc")
             ? RpcProxyProperties.Grpc.class : null;
-    if (perClient != null && find(perClient, uniform(element)) != null) {
+    PropertyDescriptor clientOnly = perClient != null ? find(perClient, uniform(element)) : null;
+    if (clientOnly != null) {
       String under = at.substring("rpcproxy.defaults".length());   // "" or ".grpc"
-      return "'" + element + "' is set per client, not in rpcproxy.defaults: use rpcproxy.clients.<name>"
-          + under + "." + element;
+      return "'" + dashed(clientOnly.getName()) + "' is set per client, not in rpcproxy.defaults: use rpcproxy.clients.<name>"
+          + under + "." + dashed(clientOnly.getName());
     }
     TreeSet<String> known = new TreeSet<>();
     for (PropertyDescriptor property : writable(type)) {
@@ -136,14 +137,14 @@ public final class PropertyNamesCheck implements BeanPostProcessor, PriorityOrde
     String nearest = null;
     int best = Integer.MAX_VALUE;
     for (String candidate : known) {
-      int distance = distance(element, candidate);
+      int distance = distance(uniform(element), uniform(candidate));
       if (distance < best) {
         best = distance;
         nearest = candidate;
       }
     }
     String unknown = "no such property";
-    if (nearest != null && best <= Math.max(2, element.length() / 3)) {
+    if (nearest != null && best <= Math.max(2, uniform(element).length() / 3)) {
       return unknown + "; did you mean " + at + "." + nearest + "?";
     }
     return unknown + "; the keys under " + at + " are " + known;
