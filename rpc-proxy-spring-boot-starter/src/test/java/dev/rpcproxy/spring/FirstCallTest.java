@@ -20,8 +20,8 @@ import org.springframework.test.context.DynamicPropertySource;
  *
  * <p>Runs in a JVM of its own (surefire execution {@code first-call}), so that its first call
  * really is the JVM's first. Without the start-up warm-up that call loaded some 225 classes and
- * took 250-690 ms on a loaded machine (load average 15-20 on 2 cores), next calls 6-35 ms; with
- * it, 24 classes and 21-140 ms.
+ * took 250-690 ms (median 468) on a loaded machine (load average 15-26 on 2 cores); with it, 24
+ * classes and 21-465 ms (median 106), next calls 5-85 ms.
  */
 @SpringBootTest(classes = TestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
