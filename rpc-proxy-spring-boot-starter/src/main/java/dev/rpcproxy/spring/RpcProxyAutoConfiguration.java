@@ -1,6 +1,7 @@
 package dev.rpcproxy.spring;
 
 import dev.rpcproxy.spring.internal.AutoConfiguredRpcClientsRegistrar;
+import dev.rpcproxy.spring.internal.PropertyNamesCheck;
 import dev.rpcproxy.spring.internal.RpcClientBeans;
 import dev.rpcproxy.spring.internal.RpcClientFactoryBean;
 import java.util.HashSet;
@@ -15,6 +16,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
 
 /**
  * Registers every {@link RpcClient} interface of the application's packages (or of
@@ -29,6 +31,12 @@ import org.springframework.context.annotation.Import;
 @EnableConfigurationProperties(RpcProxyProperties.class)
 @Import(AutoConfiguredRpcClientsRegistrar.class)
 public class RpcProxyAutoConfiguration {
+
+  /** Fails startup on a misspelt key under {@code rpcproxy.}, naming the nearest known one. */
+  @Bean
+  static PropertyNamesCheck rpcProxyPropertyNamesCheck(Environment environment) {
+    return new PropertyNamesCheck(environment);
+  }
 
   /** Warns of {@code rpcproxy.clients.<name>} entries that no {@code @RpcClient} uses: usually a typo. */
   @Bean

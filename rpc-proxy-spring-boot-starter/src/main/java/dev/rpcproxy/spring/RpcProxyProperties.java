@@ -36,9 +36,13 @@ import org.springframework.boot.context.properties.NestedConfigurationProperty;
  */
 @ConfigurationProperties("rpcproxy")
 public class RpcProxyProperties {
-  /** Settings every client inherits unless it sets its own. */
+  /**
+   * Settings every client inherits unless it sets its own. Where a client connects
+   * ({@code base-url}, {@code endpoints}, {@code grpc.target}, {@code grpc.authority}) and its
+   * {@code methods} are per client only.
+   */
   @NestedConfigurationProperty
-  private Client defaults = new Client();
+  private Defaults defaults = new Defaults();
 
   /** Each client's settings, by the name in its {@code @RpcClient}. */
   private Map<String, Client> clients = new LinkedHashMap<>();
@@ -47,11 +51,11 @@ public class RpcProxyProperties {
   @NestedConfigurationProperty
   private Health health = new Health();
 
-  public Client getDefaults() {
+  public Defaults getDefaults() {
     return defaults;
   }
 
-  public void setDefaults(Client defaults) {
+  public void setDefaults(Defaults defaults) {
     this.defaults = defaults;
   }
 
@@ -179,6 +183,43 @@ public class RpcProxyProperties {
 
     public void setFallback(String fallback) {
       this.fallback = fallback;
+    }
+  }
+
+  /** {@code rpcproxy.defaults.*}: the policy and the settings every client may inherit. */
+  public static class Defaults extends PolicySettings {
+    /** Headers sent with every REST request of every client; a client's own headers win. */
+    private Map<String, String> headers = new LinkedHashMap<>();
+
+    /** Gives each method its own breaker ({@code client.method}). Library default false. */
+    private Boolean circuitBreakerPerMethod;
+
+    /** gRPC channels' settings every gRPC client inherits. */
+    @NestedConfigurationProperty
+    private GrpcDefaults grpc = new GrpcDefaults();
+
+    public Map<String, String> getHeaders() {
+      return headers;
+    }
+
+    public void setHeaders(Map<String, String> headers) {
+      this.headers = headers;
+    }
+
+    public Boolean getCircuitBreakerPerMethod() {
+      return circuitBreakerPerMethod;
+    }
+
+    public void setCircuitBreakerPerMethod(Boolean circuitBreakerPerMethod) {
+      this.circuitBreakerPerMethod = circuitBreakerPerMethod;
+    }
+
+    public GrpcDefaults getGrpc() {
+      return grpc;
+    }
+
+    public void setGrpc(GrpcDefaults grpc) {
+      this.grpc = grpc;
     }
   }
 
@@ -476,16 +517,27 @@ public class RpcProxyProperties {
     }
   }
 
+  /** {@code rpcproxy.defaults.grpc.*}: what every gRPC client's channel inherits. */
+  public static class GrpcDefaults {
+    /** Plaintext (no TLS). Default false: TLS. */
+    private Boolean plaintext;
+
+    public Boolean getPlaintext() {
+      return plaintext;
+    }
+
+    public void setPlaintext(Boolean plaintext) {
+      this.plaintext = plaintext;
+    }
+  }
+
   /** A gRPC client's channel, created with the context and shut down when it closes. */
-  public static class Grpc {
+  public static class Grpc extends GrpcDefaults {
     /**
      * The channel's target, as {@code ManagedChannelBuilder.forTarget} takes it:
      * {@code host:port}, {@code dns:///host:port}. Or set {@code endpoints} instead.
      */
     private String target;
-
-    /** Plaintext (no TLS). Default false: TLS. */
-    private Boolean plaintext;
 
     /** The authority (TLS server name) to use instead of the target's host. */
     private String authority;
@@ -496,14 +548,6 @@ public class RpcProxyProperties {
 
     public void setTarget(String target) {
       this.target = target;
-    }
-
-    public Boolean getPlaintext() {
-      return plaintext;
-    }
-
-    public void setPlaintext(Boolean plaintext) {
-      this.plaintext = plaintext;
     }
 
     public String getAuthority() {

@@ -11,7 +11,9 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -40,6 +42,21 @@ public final class Downstream {
 
   public static String grpcTarget() {
     return "127.0.0.1:" + grpc.getPort();
+  }
+
+  /**
+   * Sends the REST service one request over a plain socket, so that its own first-request work
+   * (the JDK server's classes, its Date header's locale data) is done before a test times a
+   * client's first call. A service in production is warm; this one starts with the test JVM.
+   */
+  public static void warmUpRest() {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), rest.getAddress().getPort())) {
+      socket.getOutputStream().write(
+          "GET /restaurants/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      socket.getInputStream().readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Lets every waiting {@code /slow} request answer, and makes the next ones wait again. */

@@ -212,6 +212,28 @@ class RpcClientPropertiesTest {
   }
 
   @Test
+  void messagesUseThePropertyNamesTheUserWrote() {
+    failsWith(rest, "rpcproxy.clients.restaurants.concurrency-limit=-1",
+        "Property rpcproxy.clients.restaurants.concurrency-limit with value '-1' is invalid: "
+            + "must be a number of calls of at least 1, or 'adaptive'");
+    failsWith(rest, "rpcproxy.clients.restaurants.max-concurrent-calls=0",
+        "rpcproxy.clients.restaurants.max-concurrent-calls with value '0' is invalid: "
+            + "max-concurrent-calls must be at least 1");
+    failsWith(rest, "rpcproxy.clients.restaurants.attempt-timeout=0s",
+        "rpcproxy.clients.restaurants.attempt-timeout with value 'PT0S' is invalid: attempt-timeout must be positive");
+    failsWith(rest, "rpcproxy.clients.restaurants.max-wait-for-permit=-1s",
+        "max-wait-for-permit must not be negative");
+  }
+
+  private static void failsWith(ApplicationContextRunner runner, String setting, String message) {
+    runner.withPropertyValues(setting).run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(messages(context.getStartupFailure())).contains(message)
+          .doesNotContainPattern("\\b[a-z]+[A-Z][A-Za-z]* must");
+    });
+  }
+
+  @Test
   void badHedgeNamesTheProperty() {
     failsNaming(rest, "rpcproxy.clients.restaurants.hedge.max-attempts",
         "rpcproxy.clients.restaurants.hedge.max-attempts=9");
@@ -221,7 +243,66 @@ class RpcClientPropertiesTest {
 
   @Test
   void whereToConnectIsNotADefault() {
-    failsNaming(rest, "rpcproxy.defaults.base-url", "rpcproxy.defaults.base-url=http://127.0.0.1:1");
+    failsNaming(rest, "use rpcproxy.clients.<name>.base-url", "rpcproxy.defaults.base-url=http://127.0.0.1:1");
+    failsNaming(rest, "use rpcproxy.clients.<name>.methods", "rpcproxy.defaults.methods.menu.timeout=1s");
+    failsNaming(rest, "use rpcproxy.clients.<name>.grpc.target", "rpcproxy.defaults.grpc.target=127.0.0.1:1");
+  }
+
+  @Test
+  void misspeltClientKeyFailsNamingTheNearestKey() {
+    failsNaming(rest, "Property rpcproxy.clients.restaurants.timout (\"rpcproxy.clients.restaurants.timout\" from "
+        + "property source \"test\") is not an rpc-proxy setting: no such property; "
+        + "did you mean rpcproxy.clients.restaurants.timeout?",
+        "rpcproxy.clients.restaurants.timout=1s");
+  }
+
+  @Test
+  void misspeltMethodKeyFailsNamingTheNearestKey() {
+    failsNaming(rest, "did you mean rpcproxy.clients.restaurants.methods.menu.max-concurrent-calls?",
+        "rpcproxy.clients.restaurants.methods.menu.max-concurent-calls=2");
+  }
+
+  @Test
+  void misspeltBreakerKeyFailsNamingTheNearestKey() {
+    failsNaming(rest, "did you mean rpcproxy.clients.restaurants.circuit-breaker.failure-rate-threshold?",
+        "rpcproxy.clients.restaurants.circuit-breaker.failure-rate-treshold=20");
+    failsNaming(rest, "did you mean rpcproxy.defaults.circuit-breaker.sliding-window-size?",
+        "rpcproxy.defaults.circuitBreaker.slidingWindowSise=20");
+  }
+
+  @Test
+  void unknownKeyFarFromAnyListsTheKeysOfItsLevel() {
+    failsNaming(rest, "the keys under rpcproxy.clients.restaurants.retry are [initial-backoff, jitter, max-attempts, "
+        + "max-backoff, multiplier]", "rpcproxy.clients.restaurants.retry.budget=10");
+    failsNaming(rest, "rpcproxy.clients.restaurants.timeout takes a value; it has no key 'seconds'",
+        "rpcproxy.clients.restaurants.timeout.seconds=1");
+  }
+
+  @Test
+  void misspeltKeyMessageLeavesTheValueOut() {
+    rest.withPropertyValues("rpcproxy.clients.restaurants.header.Authorization=Bearer s3cret").run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(messages(context.getStartupFailure()))
+          .contains("rpcproxy.clients.restaurants.header.authorization", "did you mean rpcproxy.clients.restaurants.headers?")
+          .doesNotContain("s3cret");
+    });
+  }
+
+  @Test
+  void everyKnownKeyStillStarts() {
+    rest.withPropertyValues(
+            "rpcproxy.defaults.timeout=1s",
+            "rpcproxy.defaults.headers.X-Team=orders",
+            "rpcproxy.defaults.grpc.plaintext=true",
+            "rpcproxy.defaults.circuit-breaker-per-method=true",
+            "rpcproxy.defaults.circuitBreaker.slidingWindowSize=30",
+            "rpcproxy.clients.restaurants.headers.X-Trace.Id=1",
+            "rpcproxy.clients.restaurants.retry.max-attempts=2",
+            "rpcproxy.clients.restaurants.hedge.delay=20ms",
+            "rpcproxy.clients.restaurants.methods.menu.circuit-breaker.minimum-number-of-calls=5",
+            "rpcproxy.clients.unused.timeout=1s",
+            "rpcproxy.health.open-status=DOWN")
+        .run(context -> assertThat(context).hasNotFailed());
   }
 
   @Test

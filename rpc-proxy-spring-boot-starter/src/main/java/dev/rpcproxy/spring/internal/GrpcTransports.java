@@ -24,7 +24,7 @@ final class GrpcTransports {
   private GrpcTransports() {}
 
   static Transport create(String prefix, Class<?> api, Class<?> serviceClass, RpcProxyProperties.Client client,
-      RpcProxyProperties.Client defaults, ListableBeanFactory beans, Resources owned) {
+      RpcProxyProperties.Defaults defaults, ListableBeanFactory beans, Resources owned) {
     ServiceDescriptor service = descriptor(api, serviceClass);
     RpcProxyProperties.Grpc grpc = client.getGrpc();
     EndpointSource endpoints = EndpointSettings.source(prefix + ".endpoints", client.getEndpoints(), beans, owned);
@@ -53,6 +53,7 @@ final class GrpcTransports {
     if (grpc.getAuthority() != null) {
       channel.overrideAuthority(grpc.getAuthority());
     }
+    GrpcWarmUp.once();
     ManagedChannel built = channel.build();
     owned.add(() -> shutdown(built));
     return GrpcTransport.builder(built, service).build();

@@ -96,11 +96,16 @@ final class PropertyPolicies {
     if (text.equalsIgnoreCase("adaptive")) {
       return ConcurrencyLimit.adaptive();
     }
+    int calls;
     try {
-      return ConcurrencyLimit.fixed(Integer.parseInt(text));
+      calls = Integer.parseInt(text);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("must be a number of calls or 'adaptive'");
     }
+    if (calls < 1) {
+      throw new IllegalArgumentException("must be a number of calls of at least 1, or 'adaptive'");
+    }
+    return ConcurrencyLimit.fixed(calls);
   }
 
   private static CircuitBreakerConfig breaker(SettingsChain chain) {

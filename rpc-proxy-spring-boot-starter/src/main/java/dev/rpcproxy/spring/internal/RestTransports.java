@@ -1,7 +1,10 @@
 package dev.rpcproxy.spring.internal;
 
 import dev.rpcproxy.EndpointSource;
+import dev.rpcproxy.http.BodyCodec;
 import dev.rpcproxy.http.HttpTransport;
+import dev.rpcproxy.http.Jackson2CodecFactory;
+import dev.rpcproxy.http.Jackson3CodecFactory;
 import dev.rpcproxy.spi.Transport;
 import dev.rpcproxy.spring.RpcProxyProperties;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,12 +19,13 @@ import org.springframework.util.ClassUtils;
  * Builds the {@code HttpTransport} of a REST client from its properties, with the context's
  * {@code OkHttpClient} (if there is exactly one) and JSON mapper (Boot's Jackson 3
  * {@code JsonMapper}, else a Jackson 2 {@code ObjectMapper} bean, else the transport's default).
- * Loaded only when rpc-proxy-http is on the class path.
+ * The first REST client of the JVM also runs {@link RestWarmUp}. Loaded only when rpc-proxy-http
+ * is on the class path.
  */
 final class RestTransports {
   private RestTransports() {}
 
-  static Transport create(String prefix, RpcProxyProperties.Client client, RpcProxyProperties.Client defaults,
+  static Transport create(String prefix, RpcProxyProperties.Client client, RpcProxyProperties.Defaults defaults,
       ListableBeanFactory beans, MeterRegistry registry, Resources owned, ClassLoader classLoader) {
     HttpTransport.Builder http = HttpTransport.builder();
     EndpointSource endpoints = EndpointSettings.source(prefix + ".endpoints", client.getEndpoints(), beans, owned);
@@ -49,38 +53,36 @@ final class RestTransports {
     if (okHttp != null) {
       http.client(okHttp);
     }
-    boolean mapped = ClassUtils.isPresent("tools.jackson.databind.json.JsonMapper", classLoader)
-        && Jackson3.apply(beans, http);
-    if (!mapped && ClassUtils.isPresent("com.fasterxml.jackson.databind.ObjectMapper", classLoader)) {
-      Jackson2.apply(beans, http);
+    BodyCodec.Factory codecs = ClassUtils.isPresent("tools.jackson.databind.json.JsonMapper", classLoader)
+        ? Jackson3.codecs(beans) : null;
+    if (codecs == null && ClassUtils.isPresent("com.fasterxml.jackson.databind.ObjectMapper", classLoader)) {
+      codecs = Jackson2.codecs(beans);
+    }
+    if (codecs != null) {
+      http.codec(codecs);
     }
     if (registry != null) {
       http.meterRegistry(registry);
     }
+    RestWarmUp.once(codecs);
     return http.build();
   }
 
   /** Touches Jackson 3 types only when Jackson 3 is present. */
   private static final class Jackson3 {
-    static boolean apply(ListableBeanFactory beans, HttpTransport.Builder http) {
+    static BodyCodec.Factory codecs(ListableBeanFactory beans) {
       tools.jackson.databind.json.JsonMapper mapper =
           beans.getBeanProvider(tools.jackson.databind.json.JsonMapper.class).getIfUnique();
-      if (mapper == null) {
-        return false;
-      }
-      http.jsonMapper(mapper);
-      return true;
+      return mapper == null ? null : Jackson3CodecFactory.create(mapper);
     }
   }
 
   /** Touches Jackson 2 types only when Jackson 2 is present. */
   private static final class Jackson2 {
-    static void apply(ListableBeanFactory beans, HttpTransport.Builder http) {
+    static BodyCodec.Factory codecs(ListableBeanFactory beans) {
       com.fasterxml.jackson.databind.ObjectMapper mapper =
           beans.getBeanProvider(com.fasterxml.jackson.databind.ObjectMapper.class).getIfUnique();
-      if (mapper != null) {
-        http.objectMapper(mapper);
-      }
+      return mapper == null ? null : Jackson2CodecFactory.create(mapper);
     }
   }
 }

@@ -109,10 +109,9 @@ public final class RpcClientFactoryBean
 
   private Object build() {
     RpcProxyProperties properties = beans.getBean(RpcProxyProperties.class);
-    RpcProxyProperties.Client defaults = properties.getDefaults();
+    RpcProxyProperties.Defaults defaults = properties.getDefaults();
     RpcProxyProperties.Client client = properties.getClients().getOrDefault(name, new RpcProxyProperties.Client());
     String prefix = "rpcproxy.clients." + name;
-    requirePerClientOnly(defaults);
     MeterRegistry registry = beans.getBeanProvider(MeterRegistry.class).getIfUnique();
 
     @SuppressWarnings("unchecked")
@@ -168,7 +167,7 @@ public final class RpcClientFactoryBean
     }
   }
 
-  private Transport transport(String prefix, RpcProxyProperties.Client client, RpcProxyProperties.Client defaults,
+  private Transport transport(String prefix, RpcProxyProperties.Client client, RpcProxyProperties.Defaults defaults,
       MeterRegistry registry) {
     if (grpcService != null) {
       if (!ClassUtils.isPresent("dev.rpcproxy.grpc.GrpcTransport", classLoader)
@@ -183,25 +182,6 @@ public final class RpcClientFactoryBean
           + " but dev.rpcproxy:rpc-proxy-http is not on the class path");
     }
     return RestTransports.create(prefix, client, defaults, beans, registry, owned, classLoader);
-  }
-
-  /** Where a client connects, and its methods, are the client's own: {@code rpcproxy.defaults} cannot set them. */
-  private static void requirePerClientOnly(RpcProxyProperties.Client defaults) {
-    String reason = "is set per client: use rpcproxy.clients.<name>.";
-    if (defaults.getBaseUrl() != null) {
-      throw new InvalidConfigurationPropertyValueException("rpcproxy.defaults.base-url", defaults.getBaseUrl(), reason + "base-url");
-    }
-    if (!defaults.getEndpoints().isEmpty()) {
-      throw new InvalidConfigurationPropertyValueException("rpcproxy.defaults.endpoints", defaults.getEndpoints(), reason + "endpoints");
-    }
-    if (defaults.getGrpc().getTarget() != null) {
-      throw new InvalidConfigurationPropertyValueException("rpcproxy.defaults.grpc.target", defaults.getGrpc().getTarget(),
-          reason + "grpc.target");
-    }
-    if (!defaults.getMethods().isEmpty()) {
-      throw new InvalidConfigurationPropertyValueException("rpcproxy.defaults.methods", defaults.getMethods().keySet(),
-          reason + "methods.<method>");
-    }
   }
 
   private Fallback fallback(Setting<String> setting) {

@@ -1,6 +1,9 @@
 package dev.rpcproxy.spring.internal;
 
+import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
@@ -13,12 +16,18 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
  * @param level how specific the level it came from is: 0 the most specific
  */
 record Setting<T>(String name, T value, int level) {
+  /** A lower-camel-case word not inside a dotted class name: {@code maxConcurrentCalls}. */
+  private static final Pattern JAVA_NAME = Pattern.compile("(?<![\\w.])[a-z]+(?:[A-Z][a-z0-9]*)+(?![\\w.])");
 
   boolean present() {
     return value != null;
   }
 
-  /** Hands the value, if there is one, to {@code target}; its {@code IllegalArgumentException} names this property. */
+  /**
+   * Hands the value, if there is one, to {@code target}; its {@code IllegalArgumentException} names
+   * this property, and the Java names in its message ({@code maxConcurrentCalls}) read as the
+   * property names a user writes ({@code max-concurrent-calls}).
+   */
   void applyTo(Consumer<T> target) {
     if (value == null) {
       return;
@@ -26,8 +35,18 @@ record Setting<T>(String name, T value, int level) {
     try {
       target.accept(value);
     } catch (IllegalArgumentException e) {
-      throw invalid(e.getMessage());
+      throw invalid(asPropertyNames(String.valueOf(e.getMessage())));
     }
+  }
+
+  /** {@code "maxConcurrentCalls must be at least 1"} as {@code "max-concurrent-calls must be at least 1"}. */
+  static String asPropertyNames(String message) {
+    Matcher camel = JAVA_NAME.matcher(message);
+    StringBuilder out = new StringBuilder();
+    while (camel.find()) {
+      camel.appendReplacement(out, camel.group().replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT));
+    }
+    return camel.appendTail(out).toString();
   }
 
   InvalidConfigurationPropertyValueException invalid(String reason) {

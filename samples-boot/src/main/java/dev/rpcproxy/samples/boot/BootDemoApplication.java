@@ -75,7 +75,8 @@ public class BootDemoApplication {
         try {
           System.out.println("placed " + orders.placeOrder(consumer, 1, "1-1"));
         } catch (RpcException e) {
-          // The first calls of a cold JVM on a busy machine may miss a short deadline.
+          // Startup did the clients' one-time work (docs/spring-boot.md), but a very busy
+          // machine may still make a call miss a short deadline.
           System.out.println("order failed: " + e.getMessage());
         }
       }

@@ -1,5 +1,6 @@
 package dev.rpcproxy.samples.boot;
 
+import dev.rpcproxy.RemoteCallException;
 import dev.rpcproxy.RpcException;
 import dev.rpcproxy.samples.downstream.Downstream;
 import dev.rpcproxy.samples.downstream.Fault;
@@ -12,6 +13,7 @@ import dev.rpcproxy.samples.ftgo.ValidateConsumerResponse;
 import dev.rpcproxy.samples.order.MenuItem;
 import dev.rpcproxy.samples.order.Restaurant;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -81,10 +83,27 @@ public class OrderController {
     return Map.of("service", which.label(), "errorShare", errors);
   }
 
+  /**
+   * A downstream call failed. The caller's own error (a downstream refused what this order asks,
+   * e.g. the consumer service's {@code FAILED_PRECONDITION} for a consumer who may not order:
+   * {@link RemoteCallException#isClientError()}) is 422 Unprocessable Content: the request was well
+   * formed, but it cannot be done, and sending it again will not help. Everything else (the
+   * service failed, timed out, or its breaker is open) is 503 Service Unavailable. The downstream's
+   * own message is not passed on; its status is.
+   */
   @ExceptionHandler(RpcException.class)
   public ResponseEntity<Map<String, String>> failed(RpcException e) {
-    return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-        .body(Map.of("error", e.getClass().getSimpleName(), "client", e.client(), "method", e.method()));
+    Map<String, String> body = new LinkedHashMap<>();
+    body.put("error", e.getClass().getSimpleName());
+    body.put("client", e.client());
+    body.put("method", e.method());
+    if (e instanceof RemoteCallException remote) {
+      body.put("status", remote.status());
+      if (remote.isClientError()) {
+        return ResponseEntity.unprocessableContent().body(body);
+      }
+    }
+    return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).body(body);
   }
 
   @ExceptionHandler(IllegalArgumentException.class)

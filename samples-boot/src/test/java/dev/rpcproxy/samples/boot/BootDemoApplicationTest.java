@@ -27,12 +27,25 @@ class BootDemoApplicationTest {
       assertThat(order.statusCode()).as(order.body()).isEqualTo(200);
       assertThat(order.body()).contains("\"ticketId\"").contains("Chicken Vindaloo");
 
+      // The consumer service refuses consumer 0 (FAILED_PRECONDITION): the caller's error, 422.
+      HttpResponse<String> refused = send(HttpRequest.newBuilder(URI.create(base + "/orders?consumer=0&restaurant=1&item=1-1"))
+          .POST(HttpRequest.BodyPublishers.noBody()));
+      assertThat(refused.statusCode()).as(refused.body()).isEqualTo(422);
+      assertThat(refused.body()).contains("\"FAILED_PRECONDITION\"", "\"consumers\"");
+
       HttpResponse<String> clients = send(HttpRequest.newBuilder(URI.create(base + "/actuator/rpcclients")));
       assertThat(clients.statusCode()).isEqualTo(200);
       assertThat(clients.body()).contains("\"restaurants\"", "\"consumers\"", "\"kitchen\"", "\"CLOSED\"");
 
       HttpResponse<String> health = send(HttpRequest.newBuilder(URI.create(base + "/actuator/health")));
       assertThat(health.body()).contains("\"rpcClients\"");
+
+      // The kitchen fails every call (UNAVAILABLE): the service's failure, 503.
+      send(HttpRequest.newBuilder(URI.create(base + "/faults/kitchen?errors=1")).POST(HttpRequest.BodyPublishers.noBody()));
+      HttpResponse<String> failed = send(HttpRequest.newBuilder(URI.create(base + "/orders?consumer=1&restaurant=1&item=1-1"))
+          .POST(HttpRequest.BodyPublishers.noBody()));
+      assertThat(failed.statusCode()).as(failed.body()).isEqualTo(503);
+      assertThat(failed.body()).contains("\"kitchen\"");
     }
   }
 
