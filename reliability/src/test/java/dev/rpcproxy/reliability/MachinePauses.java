@@ -58,6 +58,8 @@ final class MachinePauses implements AutoCloseable {
   private final List<Runnable> unsubscribe = new ArrayList<>();
   private final Thread probe;
   private volatile boolean closed;
+  /** When the probe last woke. */
+  private volatile long lastLook = System.nanoTime();
   /** {@link System#nanoTime()} at the JVM's start, to place GC pauses (given in uptime ms). */
   private final long nanoAtJvmStart;
 
@@ -133,6 +135,20 @@ final class MachinePauses implements AutoCloseable {
     return lostNanos(startNanos - PERIOD_NANOS, endNanos + PERIOD_NANOS);
   }
 
+  /**
+   * {@link #lostAround} once the probe has looked past {@code endNanos} (a stall still going on at
+   * {@code endNanos} is recorded only when the probe wakes), waiting at most 10 s for it. For a
+   * check made right after the thing ended.
+   */
+  long lostAroundSettled(long startNanos, long endNanos) throws InterruptedException {
+    long lookPast = endNanos + PERIOD_NANOS;
+    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (probe != null && !closed && lastLook - lookPast < 0 && System.nanoTime() - giveUp < 0) {
+      Thread.sleep(PERIOD_MILLIS);
+    }
+    return lostAround(startNanos, endNanos);
+  }
+
   /** The longest stall the probe saw after {@code sinceNanos}. */
   synchronized long largestStallNanos(long sinceNanos) {
     return largest(stalls, sinceNanos);
@@ -179,6 +195,7 @@ final class MachinePauses implements AutoCloseable {
         return;
       }
       long awake = System.nanoTime();
+      lastLook = awake;
       long due = asleep + PERIOD_NANOS;
       if (awake - due > NOISE_NANOS) {
         recordStall(due, awake);
