@@ -60,11 +60,10 @@ final class MachinePauses implements AutoCloseable {
   private volatile boolean closed;
   /** When the probe last woke. */
   private volatile long lastLook = System.nanoTime();
-  /** {@link System#nanoTime()} at the JVM's start, to place GC pauses (given in uptime ms). */
-  private final long nanoAtJvmStart;
+  /** GC pauses as notified: start and end in the collector's ms, and when the notice arrived (nanoTime). */
+  private final List<long[]> gcNotices = new ArrayList<>();
 
   private MachinePauses(boolean live) {
-    nanoAtJvmStart = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(ManagementFactory.getRuntimeMXBean().getUptime());
     if (!live) {
       probe = null;
       return;
@@ -89,6 +88,26 @@ final class MachinePauses implements AutoCloseable {
   /** Records that the machine ran none of the test's threads from {@code fromNanos} to {@code toNanos}. */
   synchronized void recordStall(long fromNanos, long toNanos) {
     stalls.add(new long[] {fromNanos, toNanos});
+  }
+
+  /**
+   * A collector's notice of a pause from {@code startMillis} to {@code endMillis} (its own clock:
+   * milliseconds since a start that is not {@code RuntimeMXBean.getUptime()}'s; 1.8 s apart was
+   * seen) that arrived at {@code arrivedNanos}. Notices arrive a moment after their pause ends, so
+   * the clocks are matched by the smallest gap between a pause's end and its notice seen so far;
+   * all pauses are placed again with it.
+   */
+  private synchronized void noticeGc(long startMillis, long endMillis, long arrivedNanos) {
+    gcNotices.add(new long[] {startMillis, endMillis, arrivedNanos});
+    long offset = Long.MAX_VALUE;
+    for (long[] notice : gcNotices) {
+      offset = Math.min(offset, notice[2] - TimeUnit.MILLISECONDS.toNanos(notice[1]));
+    }
+    gcPauses.clear();
+    for (long[] notice : gcNotices) {
+      gcPauses.add(new long[] {offset + TimeUnit.MILLISECONDS.toNanos(notice[0]),
+          offset + TimeUnit.MILLISECONDS.toNanos(notice[1])});
+    }
   }
 
   /** Records a GC pause from {@code fromNanos} to {@code toNanos}. */
@@ -213,11 +232,10 @@ final class MachinePauses implements AutoCloseable {
         if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
           return;
         }
+        long arrived = System.nanoTime();
         GarbageCollectionNotificationInfo info =
             GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData());
-        long start = nanoAtJvmStart + TimeUnit.MILLISECONDS.toNanos(info.getGcInfo().getStartTime());
-        long duration = TimeUnit.MILLISECONDS.toNanos(info.getGcInfo().getDuration());
-        recordGcPause(start, start + duration);
+        noticeGc(info.getGcInfo().getStartTime(), info.getGcInfo().getEndTime(), arrived);
       };
       emitter.addNotificationListener(listener, null, null);
       unsubscribe.add(() -> {
