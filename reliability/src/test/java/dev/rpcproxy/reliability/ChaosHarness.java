@@ -46,7 +46,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -166,11 +165,6 @@ final class ChaosHarness {
     boolean openSeenInEveryOutage;
     boolean closedAfterEveryOutage;
     String finalBreakerState;
-    /**
-     * Calls the breaker recorded (or rejected) that ended in each phase, by {@link ChaosHarness#slot(int, boolean)}
-     * (phase, and its second half).
-     */
-    final Map<Integer, LongAdder> endedBySlot = new ConcurrentHashMap<>();
     /** Outage phases in which enough calls ended to judge the breaker, of all outage phases. */
     int outagesJudged;
     int outages;
@@ -179,12 +173,6 @@ final class ChaosHarness {
     int recoveries;
     /** The deadline invariant, judged against the machine's stalls and GC pauses around each call. */
     DeadlineJudge.Verdict deadlines;
-
-    /** Calls that ended in {@code phase}: in its second half only when {@code lateOnly}. */
-    long endedIn(int phase, boolean lateOnly) {
-      long late = endedBySlot.getOrDefault(slot(phase, true), new LongAdder()).sum();
-      return lateOnly ? late : late + endedBySlot.getOrDefault(slot(phase, false), new LongAdder()).sum();
-    }
 
     ClientFigures(String name) {
       this.name = name;
@@ -299,7 +287,7 @@ final class ChaosHarness {
       row(out, "breaker openings observed", rest.breakerOpenings, grpc.breakerOpenings);
       out.append(String.format(Locale.ROOT, "| breaker open in every outage / closed after each | %s / %s | %s / %s |%n",
           rest.openSeenInEveryOutage, rest.closedAfterEveryOutage, grpc.openSeenInEveryOutage, grpc.closedAfterEveryOutage));
-      out.append(String.format(Locale.ROOT, "| outages / recoveries judged (>= %d calls ended in them) | %d of %d / %d of %d | %d of %d / %d of %d |%n",
+      out.append(String.format(Locale.ROOT, "| outages / recoveries judged (attempts sent: window + in flight / calls recorded >= %d) | %d of %d / %d of %d | %d of %d / %d of %d |%n",
           HarnessPolicy.BREAKER_WINDOW, rest.outagesJudged, rest.outages, rest.recoveriesJudged, rest.recoveries,
           grpc.outagesJudged, grpc.outages, grpc.recoveriesJudged, grpc.recoveries));
       out.append(String.format(Locale.ROOT, "| breaker state at end | %s | %s |%n", rest.finalBreakerState, grpc.finalBreakerState));
@@ -354,12 +342,8 @@ final class ChaosHarness {
   private volatile long runStart;
   private volatile long warmEnd = Long.MAX_VALUE;
   private volatile boolean stop;
-  /** The phase now in force and whether in its second half, as {@link #slot(int, boolean)}. */
-  private volatile int slotNow;
   private volatile long runEnd;
   private volatile MeterRegistry registry;
-  /** The phase in force when the worker's current call started. */
-  private static final ThreadLocal<int[]> STARTED_IN = ThreadLocal.withInitial(() -> new int[1]);
   private final MachinePauses pauses = MachinePauses.start();
   final DeadlineJudge deadlines;
 
@@ -367,11 +351,6 @@ final class ChaosHarness {
     this.config = config;
     this.result = new Result(config);
     this.deadlines = new DeadlineJudge(config.timeout().toNanos(), config.maxOvershootMillis(), pauses);
-  }
-
-  /** A phase and whether its second half, as one number (one volatile write at a time). */
-  static int slot(int phase, boolean late) {
-    return phase * 2 + (late ? 1 : 0);
   }
 
   Result run() throws Exception {
@@ -463,8 +442,12 @@ final class ChaosHarness {
     // By duration: an outage starts only if half a healthy phase fits after it; the last healthy
     // phase runs to the end. By call count: the run ends after the healthy phase in which the
     // count was reached (or maxDuration passed).
-    BreakerWatch restWatch = new BreakerWatch(BreakerWatch.gauges(registry, REST), result.rest);
-    BreakerWatch grpcWatch = new BreakerWatch(BreakerWatch.gauges(registry, GRPC), result.grpc);
+    // Attempts a client may have in flight at once: its bulkhead x attempts per call (+ abandoned ones).
+    int inFlightBound = config.maxConcurrentCalls() * config.attemptsPerCall() + ABANDONED_ALLOWANCE;
+    BreakerWatch restWatch = new BreakerWatch(BreakerWatch.gauges(registry, REST),
+        () -> attemptsSoFar(REST, null), outcomes(registry, REST, RECORDED), HarnessPolicy.BREAKER_WINDOW + inFlightBound);
+    BreakerWatch grpcWatch = new BreakerWatch(BreakerWatch.gauges(registry, GRPC),
+        () -> attemptsSoFar(GRPC, null), outcomes(registry, GRPC, RECORDED), HarnessPolicy.BREAKER_WINDOW + inFlightBound);
     boolean warmedUp = false;
     long gcBefore = gcMillis();
     long phaseStart = start;
@@ -480,14 +463,12 @@ final class ChaosHarness {
       grpcFaults.outage(outage);
       restFaults.off(phase == 0);
       grpcFaults.off(phase == 0);
-      slotNow = slot(phase, false);
       if (network != null && outage) {
         network.outageStarts();
       }
       while (System.nanoTime() < phaseEnd) {
         long phaseElapsed = System.nanoTime() - phaseStart;
         boolean lateInPhase = phaseElapsed > (phaseEnd - phaseStart) / 2;
-        slotNow = slot(phase, lateInPhase);
         restWatch.sample(phase, lateInPhase);
         grpcWatch.sample(phase, lateInPhase);
         if (!warmedUp && phaseElapsed > (phaseEnd - phaseStart) * 3 / 4) {
@@ -603,7 +584,6 @@ final class ChaosHarness {
       long id = random.nextInt(IDS);
       // REST and unary gRPC calls in the shares they always had (0-199, halved below); streams on
       // top (200-224): 1 in 5 gRPC calls is a stream, half read as a Stream, half through a Publisher.
-      STARTED_IN.get()[0] = slotNow >> 1;
       int op = random.nextInt(225);
       if (op >= 200) {
         if (random.nextBoolean()) {
@@ -733,21 +713,9 @@ final class ChaosHarness {
   }
 
   /** A call of {@code figures}' client, described as {@code what}, ran from {@code t0} to {@code end}. */
-  /**
-   * Files a call of {@code figures}' client under what its caller saw (on the worker's thread that
-   * made it). A call that started and ended in the phase now in force, and whose outcome the breaker
-   * recorded (any outcome but a rejection, by the breaker or a full bulkhead, or the caller's
-   * cancel), also counts as ended in that phase. A call that started in the phase before may have
-   * had its answer from a server not yet in this phase's state; a rejection moves the breaker
-   * neither way.
-   */
+  /** Files a call of {@code figures}' client under what its caller saw. */
   void seen(ClientFigures figures, Seen seen) {
     figures.seen.get(seen).increment();
-    int slot = slotNow;
-    if (seen != Seen.BULKHEAD_FULL && seen != Seen.CIRCUIT_OPEN && seen != Seen.CANCELLED
-        && slot >> 1 == STARTED_IN.get()[0]) {
-      figures.endedBySlot.computeIfAbsent(slot, s -> new LongAdder()).increment();
-    }
   }
 
   void finished(ClientFigures figures, long t0, long end, String what) {
@@ -899,16 +867,25 @@ final class ChaosHarness {
     // around it (stalls, GC pauses): see DeadlineJudge.
     result.violations.addAll(figures.deadlines.broken());
     if (!figures.openSeenInEveryOutage) {
-      result.violations.add(figures.name + ": the breaker did not open in every outage phase in which at least "
-          + HarnessPolicy.BREAKER_WINDOW + " calls ended " + watch.describe());
+      result.violations.add(figures.name + ": the breaker did not open in every outage phase in which enough attempts "
+          + "were sent " + watch.describe());
     }
     if (figures.outagesJudged == 0) {
-      result.violations.add(figures.name + ": no outage phase saw " + HarnessPolicy.BREAKER_WINDOW
-          + " calls end, so the breaker was never tested " + watch.describe());
+      result.violations.add(figures.name + ": no outage phase saw enough attempts sent to test the breaker "
+          + watch.describe());
     }
     if (!figures.closedAfterEveryOutage) {
       result.violations.add(figures.name + ": the breaker did not close in every healthy phase after an outage " + watch.describe());
     }
+  }
+
+  /** Outcomes of {@code rpc.client.calls} the breaker records (a rejection or a cancel it does not). */
+  private static final Set<String> RECORDED = Set.of("success", "failure", "timeout");
+
+  /** Calls of {@code client} that ended with one of {@code outcomes}, so far. */
+  private static java.util.function.LongSupplier outcomes(MeterRegistry registry, String client, Set<String> outcomes) {
+    return () -> registry.find("rpc.client.calls").tag("client", client).timers().stream()
+        .filter(t -> outcomes.contains(t.getId().getTag("outcome"))).mapToLong(Timer::count).sum();
   }
 
   private static long fallbackCount(MeterRegistry registry, String client) {
@@ -923,8 +900,11 @@ final class ChaosHarness {
   }
 
   private static long attempts(MeterRegistry registry, String client, String kind) {
-    return (long) registry.find("rpc.client.attempts").tags("client", client, "kind", kind).counters().stream()
-        .mapToDouble(Counter::count).sum();
+    var search = registry.find("rpc.client.attempts").tag("client", client);
+    if (kind != null) {
+      search = search.tag("kind", kind);
+    }
+    return (long) search.counters().stream().mapToDouble(Counter::count).sum();
   }
 
   private void awaitNoLeak(String what, BooleanSupplier ok, java.util.function.LongSupplier amount) throws InterruptedException {
@@ -991,22 +971,30 @@ final class ChaosHarness {
   }
 
   /**
-   * Samples a breaker's state; remembers per phase which states were seen and how many of its
-   * client's calls had ended in the phase (and in its second half) by the last look. A phase is
-   * judged by the calls that ended in it, not by the wall clock: on a loaded machine a phase can
-   * pass with few or no calls ending in it (seen: an outage phase in which no call ended), and a
-   * breaker cannot open on calls that have not ended. Counted are calls that started and ended in
-   * the phase with an outcome the breaker recorded ({@link ChaosHarness#seen}). An outage phase is
-   * judged when at least {@link HarnessPolicy#BREAKER_WINDOW} such calls ended in it before the
-   * last look (every attempt of an outage fails, so the breaker's whole window is failures by then:
-   * it must have opened, and an open breaker stays open longer than a look takes); a healthy phase
-   * after an outage when as many ended in its second half (a half-open breaker lets 3 calls through
-   * per open wait: that many recorded calls mean it closed).
+   * Samples a breaker's state; remembers per phase which states were seen and what the client did
+   * in the phase by the last look. A phase is judged by that, not by the wall clock: on a loaded
+   * machine a phase can pass with few or no calls ending in it (seen: an outage phase in which no
+   * call ended), and a breaker cannot open on attempts that have not ended. An outage phase is
+   * judged once the client sent, in it and before the last look, the breaker's window
+   * ({@link HarnessPolicy#BREAKER_WINDOW}) of attempts more than it can have in flight at once:
+   * every attempt of an outage fails, so at least a window of failures had been recorded by then,
+   * the breaker must have opened, and an open breaker stays open longer than a look takes (an outage
+   * in which it was seen open passed, however few attempts that took: the opening stops them). A healthy
+   * phase after an outage is judged when the breaker recorded a window of calls (success, failure,
+   * timeout in {@code rpc.client.calls}; not rejections or cancels, even when the fallback answered
+   * them) in its second half: a half-open breaker lets 3 through per open wait, so that many mean it
+   * closed.
    */
   static final class BreakerWatch {
     private static final List<String> STATES = List.of("closed", "open", "half_open", "forced_open", "disabled", "metrics_only");
     private final java.util.function.Supplier<String> state;
-    private final ClientFigures figures;
+    private final java.util.function.LongSupplier failed;
+    private final long outageThreshold;
+    private final java.util.function.LongSupplier recorded;
+    private long lastFailed;
+    private long lastRecorded;
+    private final List<Long> failedBase = new ArrayList<>();
+    private final List<Long> lateBase = new ArrayList<>();
     private final List<Set<String>> seen = new ArrayList<>();
     private final List<Set<String>> seenLate = new ArrayList<>();
     private final List<Boolean> outage = new ArrayList<>();
@@ -1015,9 +1003,18 @@ final class ChaosHarness {
     private String last = "closed";
     int openings;
 
-    BreakerWatch(java.util.function.Supplier<String> state, ClientFigures figures) {
+    /**
+     * {@code failed}: attempts the client has sent so far (in an outage every one fails);
+     * {@code recorded}: calls whose outcome the breaker recorded (success, failure, timeout:
+     * {@code rpc.client.calls} by outcome); an outage is judged once {@code outageThreshold}
+     * attempts were sent in it.
+     */
+    BreakerWatch(java.util.function.Supplier<String> state, java.util.function.LongSupplier failed,
+        java.util.function.LongSupplier recorded, long outageThreshold) {
       this.state = state;
-      this.figures = figures;
+      this.failed = failed;
+      this.recorded = recorded;
+      this.outageThreshold = outageThreshold;
     }
 
     /** The state of breaker {@code name} as its {@code resilience4j.circuitbreaker.state} gauges say. */
@@ -1046,10 +1043,19 @@ final class ChaosHarness {
         seenLate.add(new TreeSet<>());
         ended.add(0L);
         endedLate.add(0L);
+        failedBase.add(lastFailed);
+        lateBase.add(-1L);
       }
-      // Calls counted before the state is read: each of them had its outcome recorded by the breaker.
-      ended.set(phase, figures.endedIn(phase, false));
-      endedLate.set(phase, figures.endedIn(phase, true));
+      // Counted before the state is read: the breaker recorded each of these calls before it ended.
+      long failedNow = failed.getAsLong();
+      long recordedNow = recorded.getAsLong();
+      if (late && lateBase.get(phase) < 0) {
+        lateBase.set(phase, lastRecorded);
+      }
+      ended.set(phase, failedNow - failedBase.get(phase));
+      endedLate.set(phase, lateBase.get(phase) < 0 ? 0 : recordedNow - lateBase.get(phase));
+      lastFailed = failedNow;
+      lastRecorded = recordedNow;
       String state = state();
       if (state.equals("open") && !last.equals("open")) {
         openings++;
@@ -1062,7 +1068,9 @@ final class ChaosHarness {
     }
 
     private boolean judgedOutage(int i) {
-      return outage.get(i) && ended.get(i) >= HarnessPolicy.BREAKER_WINDOW;
+      // An outage in which the breaker opened tested it, however few attempts it took (the opening
+      // itself stops them); one in which it did not is judged once enough were sent.
+      return outage.get(i) && (seen.get(i).contains("open") || ended.get(i) >= outageThreshold);
     }
 
     private boolean judgedRecovery(int i) {
@@ -1124,7 +1132,7 @@ final class ChaosHarness {
       List<String> phases = new ArrayList<>();
       for (int i = 0; i < seen.size(); i++) {
         phases.add((outage.get(i) ? "outage" : "healthy") + seen.get(i) + "/late" + seenLate.get(i)
-            + " " + ended.get(i) + " calls ended (" + endedLate.get(i) + " late)"
+            + " " + ended.get(i) + " attempts sent, " + endedLate.get(i) + " calls recorded in the second half"
             + (judgedOutage(i) || judgedRecovery(i) ? "" : i == 0 ? "" : " not judged"));
       }
       return phases.toString();

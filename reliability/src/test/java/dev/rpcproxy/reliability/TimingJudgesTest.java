@@ -17,6 +17,8 @@ class TimingJudgesTest {
   private static final long TIMEOUT = ms(300);
   private static final long BOUND_MS = 200;
   private static final String WHO = "client";
+  /** Attempts an outage must see sent to be judged: the breaker's window + what may be in flight. */
+  private static final long OUTAGE = HarnessPolicy.BREAKER_WINDOW + 8;
 
   private static long ms(double millis) {
     return (long) (millis * 1_000_000);
@@ -108,10 +110,11 @@ class TimingJudgesTest {
   }
 
   @Test
-  void anOutageInWhichTooFewCallsEndedIsNotJudgedOneWithEnoughIs() {
+  void anOutageWithTooFewAttemptsIsNotJudgedOneWithEnoughIs() {
     Deque<String> states = new ArrayDeque<>();
-    ChaosHarness.ClientFigures figures = new ChaosHarness.ClientFigures("client");
-    ChaosHarness.BreakerWatch watch = new ChaosHarness.BreakerWatch(states::poll, figures);
+    long[] failed = {0};
+    long[] recorded = {0};
+    ChaosHarness.BreakerWatch watch = new ChaosHarness.BreakerWatch(states::poll, () -> failed[0], () -> recorded[0], OUTAGE);
 
     // Healthy phase 0, then outage 1 in which no call ended (a stalled machine) and the breaker stayed closed.
     look(watch, states, 0, false, "closed");
@@ -119,37 +122,40 @@ class TimingJudgesTest {
     look(watch, states, 1, true, "closed");
     assertThat(watch.openInEveryOutage()).isTrue();
     assertThat(watch.judgedOutages()).isZero();
-    assertThat(watch.describe()).contains("outage[closed]/late[closed] 0 calls ended (0 late) not judged");
+    assertThat(watch.describe()).contains("outage[closed]/late[closed] 0 attempts sent, 0 calls recorded in the second half not judged");
 
-    // 19 calls ended in it: still fewer than the breaker's window.
-    end(figures, 1, HarnessPolicy.BREAKER_WINDOW - 1);
+    // One attempt fewer than the breaker's window plus what may be in flight.
+    failed[0] += OUTAGE - 1;
     look(watch, states, 1, true, "closed");
     assertThat(watch.judgedOutages()).isZero();
 
-    // The 20th: every attempt of an outage fails, so a breaker still closed now is broken.
-    end(figures, 1, 1);
+    // One more: at least a window of attempts has failed, so a breaker still closed now is broken.
+    failed[0]++;
     look(watch, states, 1, true, "closed");
     assertThat(watch.judgedOutages()).isEqualTo(1);
     assertThat(watch.openInEveryOutage()).isFalse();
   }
 
   @Test
-  void aRecoveryIsJudgedByTheCallsThatEndedInItsSecondHalf() {
+  void aRecoveryIsJudgedByTheCallsRecordedInItsSecondHalf() {
     Deque<String> states = new ArrayDeque<>();
-    ChaosHarness.ClientFigures figures = new ChaosHarness.ClientFigures("client");
-    ChaosHarness.BreakerWatch watch = new ChaosHarness.BreakerWatch(states::poll, figures);
+    long[] failed = {0};
+    long[] recorded = {0};
+    ChaosHarness.BreakerWatch watch = new ChaosHarness.BreakerWatch(states::poll, () -> failed[0], () -> recorded[0], OUTAGE);
     look(watch, states, 0, false, "closed");
-    end(figures, 1, 30);
+    failed[0] += 50;
+    recorded[0] += 50;
     look(watch, states, 1, false, "open");
-    // Healthy phase 2: many calls ended early in it, few late; the breaker still open late.
-    endAt(figures, ChaosHarness.slot(2, false), 50);
-    endAt(figures, ChaosHarness.slot(2, true), 5);
+    // Healthy phase 2: many calls recorded in its first half, few in its second; the breaker open late.
+    recorded[0] += 50;
+    look(watch, states, 2, false, "half_open");
+    recorded[0] += 5;
     look(watch, states, 2, true, "open");
     assertThat(watch.openInEveryOutage()).isTrue();
     assertThat(watch.judgedRecoveries()).isZero();
     assertThat(watch.closedAfterEveryOutage()).isTrue();
 
-    endAt(figures, ChaosHarness.slot(2, true), 15);
+    recorded[0] += 15;
     look(watch, states, 2, true, "open");
     assertThat(watch.judgedRecoveries()).isEqualTo(1);
     assertThat(watch.closedAfterEveryOutage()).isFalse();
@@ -161,13 +167,5 @@ class TimingJudgesTest {
   private static void look(ChaosHarness.BreakerWatch watch, Deque<String> states, int phase, boolean late, String state) {
     states.add(state);
     watch.sample(phase, late);
-  }
-
-  private static void end(ChaosHarness.ClientFigures figures, int phase, int calls) {
-    endAt(figures, ChaosHarness.slot(phase, false), calls);
-  }
-
-  private static void endAt(ChaosHarness.ClientFigures figures, int slot, int calls) {
-    figures.endedBySlot.computeIfAbsent(slot, s -> new java.util.concurrent.atomic.LongAdder()).add(calls);
   }
 }
