@@ -65,8 +65,12 @@ class DirectTransportTest {
   }
 
   private static Service client(Target target) {
+    return client(target, Duration.ofMillis(100));
+  }
+
+  private static Service client(Target target, Duration timeout) {
     return RpcProxy.builder(Service.class).name("orders").transport(Transports.direct(target))
-        .policy(Policy.builder().timeout(Duration.ofMillis(100)).build()).build();
+        .policy(Policy.builder().timeout(timeout).build()).build();
   }
 
   @Test
@@ -100,7 +104,9 @@ class DirectTransportTest {
 
   @Test
   void exceptionsFromTheTargetPassThroughUnchanged() {
-    Service svc = client(new Target());
+    // A deadline far from what the call needs: the target throws at once, but on a loaded machine
+    // its worker thread may start later than 100 ms (seen at load 20, then a timeout, not the exception).
+    Service svc = client(new Target(), Duration.ofSeconds(30));
     try {
       assertThatThrownBy(() -> svc.fail("1")).isInstanceOf(UncheckedIOException.class)
           .hasMessageContaining("disk on fire");

@@ -17,6 +17,8 @@ import java.time.Duration;
 final class HarnessPolicy {
   /** Copies of one call with the second round's hedging, the first included. */
   static final int HEDGE_ATTEMPTS = 2;
+  /** Calls the breaker's sliding window holds. */
+  static final int BREAKER_WINDOW = 20;
 
   private HarnessPolicy() {}
 
@@ -37,7 +39,7 @@ final class HarnessPolicy {
         .circuitBreaker(CircuitBreakerConfig.custom()
             .failureRateThreshold(50)
             .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-            .slidingWindowSize(20)
+            .slidingWindowSize(BREAKER_WINDOW)
             .minimumNumberOfCalls(10)
             .waitDurationInOpenState(config.breakerOpenWait())
             .permittedNumberOfCallsInHalfOpenState(3)

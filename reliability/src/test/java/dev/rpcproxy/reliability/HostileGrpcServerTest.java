@@ -38,6 +38,27 @@ import org.junit.jupiter.api.Test;
 class HostileGrpcServerTest {
   private static final Duration TIMEOUT = Duration.ofMillis(800);
   private static final long SLACK_MS = 300;
+  /** The call-time bound is judged net of the machine's stalls and GC pauses around each call. */
+  private static MachinePauses pauses;
+
+  @org.junit.jupiter.api.BeforeAll
+  static void probe() {
+    pauses = MachinePauses.start();
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void stopProbe() throws InterruptedException {
+    pauses.close();
+  }
+
+  /** Asserts that a call from {@code t0} to now took less than the timeout plus slack, net of the machine's stalls. */
+  private static void inTime(long t0) throws InterruptedException {
+    long end = System.nanoTime();
+    long lost = pauses.lostAroundSettled(t0, end);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(end - t0 - lost))
+        .as("call time (ms), net of %.1f ms the machine took around it", lost / 1e6)
+        .isLessThan(TIMEOUT.toMillis() + SLACK_MS);
+  }
 
   private static GrpcInventory client(ManagedChannel channel, ChaosHarness.ActiveCalls active) {
     return RpcProxy.builder(GrpcInventory.class)
@@ -47,10 +68,10 @@ class HostileGrpcServerTest {
         .build();
   }
 
-  private static Throwable failsInTime(Runnable call) {
+  private static Throwable failsInTime(Runnable call) throws InterruptedException {
     long t0 = System.nanoTime();
     Throwable thrown = catchThrowable(call::run);
-    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(TIMEOUT.toMillis() + SLACK_MS);
+    inTime(t0);
     if (thrown instanceof CompletionException) {
       thrown = thrown.getCause();
     }

@@ -77,7 +77,9 @@ class HttpTransportSecretsTest {
     wm.stubFor(any(urlPathEqualTo("/secure/slow")).willReturn(okJson("{\"name\":\"late\"}").withFixedDelay(20_000)));
     api = RpcProxy.builder(Service.class)
         .transport(HttpTransport.builder().baseUrl(wm.baseUrl()).header("Authorization", DEFAULT_SECRET).build())
-        .policy(Policy.builder().timeout(Duration.ofSeconds(3))
+        // The timeout only has to end the "slow" stub's calls (20 s): well clear of how long a cold first
+        // call takes on a loaded machine (3.6 s seen at load 25, when it was 3 s).
+        .policy(Policy.builder().timeout(Duration.ofSeconds(10))
             // Keep the breaker closed so that every failure below goes down its own path.
             .circuitBreaker(io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.custom()
                 .slidingWindowSize(1000).minimumNumberOfCalls(1000).build())
@@ -96,13 +98,13 @@ class HttpTransportSecretsTest {
     List<Throwable> failures = new ArrayList<>();
     String logs = capturingStandardError(() -> {
       assertThat(api.get("200", CALL_SECRET, COOKIE_SECRET)).isEqualTo(new Item("ok"));
-      assertThat(api.getAsync("200", CALL_SECRET).get(5, TimeUnit.SECONDS)).isEqualTo(new Item("ok"));
+      assertThat(api.getAsync("200", CALL_SECRET).get(30, TimeUnit.SECONDS)).isEqualTo(new Item("ok"));
       assertThat(api.post("200", CALL_SECRET, new Item(BODY_SECRET))).isEqualTo(new Item("ok"));
       for (String status : List.of("401", "503", "bad", "reset", "slow")) {
         failures.add(catchThrowable(() -> api.get(status, CALL_SECRET, COOKIE_SECRET)));
         failures.add(catchThrowable(() -> api.post(status, CALL_SECRET, new Item(BODY_SECRET))));
       }
-      failures.add(catchThrowable(() -> api.getAsync("503", CALL_SECRET).get(5, TimeUnit.SECONDS)));
+      failures.add(catchThrowable(() -> api.getAsync("503", CALL_SECRET).get(30, TimeUnit.SECONDS)));
       // A header value OkHttp refuses: its own message would quote the value.
       failures.add(catchThrowable(() -> api.get("200", CALL_SECRET + "\nX-Injected: 1", null)));
       failures.add(catchThrowable(() -> api.post("200", "x\u0000" + CALL_SECRET, new Item(BODY_SECRET))));

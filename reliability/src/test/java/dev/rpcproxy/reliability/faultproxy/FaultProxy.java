@@ -261,15 +261,11 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   Thread thread(Runnable body, String what) {
-    Thread[] self = new Thread[1];
-    Thread t = new Thread(() -> {
-      try {
-        body.run();
-      } finally {
-        threads.remove(self[0]);
-      }
-    }, "fault-proxy-" + name + "-" + what);
-    self[0] = t;
+    // A thread stays in the set until it has died (pruned here), not just left its body: close()
+    // joins it, so none is still alive when close() returns (at load 24 one that had removed itself
+    // was still alive after close).
+    threads.removeIf(t -> t.getState() == Thread.State.TERMINATED);
+    Thread t = new Thread(body, "fault-proxy-" + name + "-" + what);
     t.setDaemon(true);
     threads.add(t);
     return t;
@@ -291,8 +287,14 @@ public final class FaultProxy implements AutoCloseable {
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     try {
-      for (Thread t : List.copyOf(threads)) {
-        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      // Again until none is alive: a connection accepted as close() began starts its threads late.
+      while (threads.stream().anyMatch(t -> t.getState() != Thread.State.TERMINATED) && System.nanoTime() < deadline) {
+        for (Thread t : List.copyOf(threads)) {
+          if (t.getState() != Thread.State.NEW) {
+            t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+          }
+        }
+        Thread.sleep(1);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
