@@ -54,6 +54,7 @@ public final class Policy {
   private final ConcurrencyLimit concurrencyLimit;
   private final RateLimit rateLimit;
   private final Duration streamIdleTimeout;
+  private final FaultInjection faults;
 
   private Policy(Builder b) {
     this.timeout = b.timeout;
@@ -66,6 +67,7 @@ public final class Policy {
     this.concurrencyLimit = b.concurrencyLimit;
     this.rateLimit = b.rateLimit;
     this.streamIdleTimeout = b.streamIdleTimeout;
+    this.faults = b.faults;
   }
 
   /** A builder with nothing set: everything is inherited. */
@@ -97,6 +99,7 @@ public final class Policy {
     b.hedge = hedge != null ? hedge : parent.hedge;
     b.rateLimit = rateLimit != null ? rateLimit : parent.rateLimit;
     b.streamIdleTimeout = streamIdleTimeout != null ? streamIdleTimeout : parent.streamIdleTimeout;
+    b.faults = faults != null ? faults : parent.faults;
     return new Policy(b);
   }
 
@@ -120,6 +123,11 @@ public final class Policy {
   /** The timeout of each attempt; empty if unset (attempts end with the call's deadline). */
   public Optional<Duration> attemptTimeout() {
     return Optional.ofNullable(attemptTimeout);
+  }
+
+  /** Faults injected on purpose; empty if unset (none). */
+  public Optional<FaultInjection> faults() {
+    return Optional.ofNullable(faults);
   }
 
   /** Hedged attempts; empty if unset (no hedging). */
@@ -165,7 +173,8 @@ public final class Policy {
     return "Policy[timeout=" + timeout + ", concurrencyLimit=" + concurrencyLimit
         + ", maxWaitForPermit=" + maxWaitForPermit + ", circuitBreaker=" + (circuitBreaker != null)
         + ", retry=" + retry + ", circuitBreakerPerMethod=" + circuitBreakerPerMethod
-        + ", attemptTimeout=" + attemptTimeout + ", hedge=" + hedge + ", rateLimit=" + rateLimit + ", streamIdleTimeout=" + streamIdleTimeout + "]";
+        + ", attemptTimeout=" + attemptTimeout + ", hedge=" + hedge + ", rateLimit=" + rateLimit + ", streamIdleTimeout=" + streamIdleTimeout
+        + ", faults=" + faults + "]";
   }
 
   /**
@@ -210,6 +219,7 @@ public final class Policy {
     private HedgePolicy hedge;
     private RateLimit rateLimit;
     private Duration streamIdleTimeout;
+    private FaultInjection faults;
 
     private Builder() {}
 
@@ -276,6 +286,15 @@ public final class Policy {
         throw new IllegalArgumentException("streamIdleTimeout must be positive, was " + streamIdleTimeout);
       }
       this.streamIdleTimeout = streamIdleTimeout;
+      return this;
+    }
+
+    /**
+     * Faults injected on purpose into this client's (or method's) attempts, to rehearse an outage;
+     * see {@link FaultInjection}. Default: none.
+     */
+    public Builder faults(FaultInjection faults) {
+      this.faults = Objects.requireNonNull(faults, "faults");
       return this;
     }
 

@@ -10,6 +10,8 @@ import dev.rpcproxy.spi.BoundMethod;
 import dev.rpcproxy.spi.MethodContext;
 import dev.rpcproxy.spi.StreamingMethod;
 import dev.rpcproxy.spi.Transport;
+import dev.rpcproxy.internal.faults.FaultPlan;
+import dev.rpcproxy.internal.faults.FaultingMethod;
 import dev.rpcproxy.internal.limit.CallLimiter;
 import dev.rpcproxy.internal.limit.CallRateLimiter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -74,6 +76,9 @@ public final class ClientAssembly {
       Fallback methodFallback = methodFallbacks.getOrDefault(method.getName(), fallback);
       validateFallback(context, methodFallback);
       boolean idempotent = binding.isIdempotent() || method.isAnnotationPresent(Idempotent.class);
+      // Faults sit between the engine and the transport: every attempt, of every call shape, passes them.
+      binding = FaultingMethod.wrap(binding, FaultPlan.of(effective.faults().orElse(null), client, method.getName(),
+          registry), client, method.getName());
       plans.put(method, plan(context, binding, override, effective, idempotent, resources, methodFallback,
           registry, observations));
     }
