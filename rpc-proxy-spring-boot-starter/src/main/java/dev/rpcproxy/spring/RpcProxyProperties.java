@@ -107,6 +107,10 @@ public class RpcProxyProperties {
     @NestedConfigurationProperty
     private Hedge hedge = new Hedge();
 
+    /** Faults injected on purpose, to rehearse an outage. Library default: none. */
+    @NestedConfigurationProperty
+    private Faults faults = new Faults();
+
     /**
      * What answers failures: {@code cached} (the last good answer per method and arguments), or
      * the name of a bean of type {@code dev.rpcproxy.Fallback}. Library default: none.
@@ -175,6 +179,14 @@ public class RpcProxyProperties {
 
     public void setHedge(Hedge hedge) {
       this.hedge = hedge;
+    }
+
+    public Faults getFaults() {
+      return faults;
+    }
+
+    public void setFaults(Faults faults) {
+      this.faults = faults;
     }
 
     public String getFallback() {
@@ -456,6 +468,67 @@ public class RpcProxyProperties {
 
     public void setJitter(Double jitter) {
       this.jitter = jitter;
+    }
+  }
+
+  /**
+   * Faults injected on purpose ({@code dev.rpcproxy.FaultInjection}): a share of attempts delayed
+   * before they are sent, a share aborted unsent as the service's failure. Off unless set.
+   */
+  public static class Faults {
+    /** How long a delayed attempt waits before it is sent. Required with delay-percent. */
+    private Duration delay;
+
+    /** Share of attempts delayed, 0 to 100. */
+    private Double delayPercent;
+
+    /** Share of attempts aborted unsent, 0 to 100. */
+    private Double abortPercent;
+
+    /** The status an aborted attempt fails with. Default UNAVAILABLE. */
+    private String abortStatus;
+
+    /** Makes the faults replayable: the same attempts meet the same faults on every run. */
+    private Long seed;
+
+    public Duration getDelay() {
+      return delay;
+    }
+
+    public void setDelay(Duration delay) {
+      this.delay = delay;
+    }
+
+    public Double getDelayPercent() {
+      return delayPercent;
+    }
+
+    public void setDelayPercent(Double delayPercent) {
+      this.delayPercent = delayPercent;
+    }
+
+    public Double getAbortPercent() {
+      return abortPercent;
+    }
+
+    public void setAbortPercent(Double abortPercent) {
+      this.abortPercent = abortPercent;
+    }
+
+    public String getAbortStatus() {
+      return abortStatus;
+    }
+
+    public void setAbortStatus(String abortStatus) {
+      this.abortStatus = abortStatus;
+    }
+
+    public Long getSeed() {
+      return seed;
+    }
+
+    public void setSeed(Long seed) {
+      this.seed = seed;
     }
   }
 

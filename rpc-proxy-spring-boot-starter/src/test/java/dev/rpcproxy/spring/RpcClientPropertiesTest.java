@@ -1,6 +1,7 @@
 package dev.rpcproxy.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rpcproxy.ClientView;
 import dev.rpcproxy.ConcurrencyLimit;
@@ -239,6 +240,33 @@ class RpcClientPropertiesTest {
         "rpcproxy.clients.restaurants.hedge.max-attempts=9");
     failsNaming(rest, "rpcproxy.clients.restaurants.hedge.min-delay",
         "rpcproxy.clients.restaurants.hedge.percentile=99");
+  }
+
+  @Test
+  void faultPropertiesInjectFaultsPerClientAndAMethodMayTurnThemOff() {
+    rest.withPropertyValues(
+            "rpcproxy.clients.restaurants.faults.abort-percent=100",
+            "rpcproxy.clients.restaurants.faults.abort-status=503",
+            "rpcproxy.clients.restaurants.methods.menu.faults.abort-percent=0")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          RestaurantApi api = context.getBean(RestaurantApi.class);
+          // Nothing listens on port 1: an aborted attempt fails before it would have found that out.
+          assertThatThrownBy(() -> api.restaurant(1)).isInstanceOfSatisfying(dev.rpcproxy.RemoteCallException.class,
+              e -> assertThat(e.status()).isEqualTo("503"));
+          assertThatThrownBy(() -> api.menu(1)).isInstanceOf(dev.rpcproxy.RpcTransportException.class);
+          MeterRegistry registry = context.getBean(MeterRegistry.class);
+          assertThat(registry.get("rpc.client.faults").tags("method", "restaurant", "kind", "abort").counter().count())
+              .isEqualTo(1.0);
+        });
+  }
+
+  @Test
+  void badFaultsNameTheProperty() {
+    failsNaming(rest, "rpcproxy.clients.restaurants.faults.abort-percent",
+        "rpcproxy.clients.restaurants.faults.abort-percent=150");
+    failsNaming(rest, "rpcproxy.clients.restaurants.faults.delay-percent",
+        "rpcproxy.clients.restaurants.faults.delay=100ms");
   }
 
   @Test

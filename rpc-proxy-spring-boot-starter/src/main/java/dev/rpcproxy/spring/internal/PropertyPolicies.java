@@ -1,6 +1,7 @@
 package dev.rpcproxy.spring.internal;
 
 import dev.rpcproxy.ConcurrencyLimit;
+import dev.rpcproxy.FaultInjection;
 import dev.rpcproxy.HedgePolicy;
 import dev.rpcproxy.Policy;
 import dev.rpcproxy.RetryPolicy;
@@ -42,6 +43,13 @@ final class PropertyPolicies {
       s -> s.getHedge().getMinDelay(),
       s -> s.getHedge().getMaxDelay());
 
+  private static final List<Function<PolicySettings, ?>> FAULTS = List.of(
+      s -> s.getFaults().getDelay(),
+      s -> s.getFaults().getDelayPercent(),
+      s -> s.getFaults().getAbortPercent(),
+      s -> s.getFaults().getAbortStatus(),
+      s -> s.getFaults().getSeed());
+
   private PropertyPolicies() {}
 
   /** The client's policy: {@code chain} is the client, then the defaults. */
@@ -75,6 +83,9 @@ final class PropertyPolicies {
     }
     if (own.anySetsAny(HEDGE) && (own == groups || groups.firstSetsAny(HEDGE))) {
       policy.hedge(hedge(groups));
+    }
+    if (own.anySetsAny(FAULTS) && (own == groups || groups.firstSetsAny(FAULTS))) {
+      policy.faults(faults(groups));
     }
     return policy;
   }
@@ -161,6 +172,23 @@ final class PropertyPolicies {
     }
     chain.get("retry.multiplier", s -> s.getRetry().getMultiplier()).applyTo(b::multiplier);
     chain.get("retry.jitter", s -> s.getRetry().getJitter()).applyTo(b::jitter);
+    return b.build();
+  }
+
+  private static FaultInjection faults(SettingsChain chain) {
+    FaultInjection.Builder b = FaultInjection.builder();
+    Setting<Duration> delay = chain.get("faults.delay", s -> s.getFaults().getDelay());
+    Setting<Double> delayPercent = chain.get("faults.delay-percent", s -> s.getFaults().getDelayPercent());
+    if (delay.present() != delayPercent.present()) {
+      Setting<?> missing = delay.present() ? delayPercent : delay;
+      throw missing.invalid("a delay needs both faults.delay and faults.delay-percent");
+    }
+    delayPercent.applyTo(percent -> b.delay(delay.value(), percent));
+    Setting<Double> abort = chain.get("faults.abort-percent", s -> s.getFaults().getAbortPercent());
+    Setting<String> status = chain.get("faults.abort-status", s -> s.getFaults().getAbortStatus());
+    abort.applyTo(b::abort);
+    status.applyTo(text -> b.abort(abort.present() ? abort.value() : 0, text));
+    chain.get("faults.seed", s -> s.getFaults().getSeed()).applyTo(b::seed);
     return b.build();
   }
 
