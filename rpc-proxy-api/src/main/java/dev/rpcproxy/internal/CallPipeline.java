@@ -5,6 +5,7 @@ import dev.rpcproxy.RpcException;
 import dev.rpcproxy.FailureClassifier.Verdict;
 import dev.rpcproxy.spi.AttemptContext;
 import dev.rpcproxy.spi.AttemptKind;
+import io.micrometer.observation.Observation;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -79,42 +80,55 @@ final class CallPipeline {
       AsyncCall call = new AsyncCall(plan, arguments, plan.time.nanoTime()).start();
       return plan.async ? call : call.await();
     }
-    if (plan.guard.rejectsFast()) {
-      plan.metrics.record(Outcome.CIRCUIT_OPEN, 0);
-      if (plan.fallback == null) {
-        return plan.circuitOpenRejected;
-      }
-      return fallback(plan, arguments, plan.circuitOpen, Outcome.CIRCUIT_OPEN);
-    }
-    if (plan.admitsAtOnce) {
-      if (!CallRules.acquirePermit(plan)) {
-        plan.metrics.record(Outcome.BULKHEAD_FULL, 0);
+    if (plan.observations == null) {
+      if (plan.guard.rejectsFast()) {
+        plan.metrics.record(Outcome.CIRCUIT_OPEN, 0);
         if (plan.fallback == null) {
-          Rejected fixed = plan.bulkheadFullRejected;
-          return fixed != null ? fixed : new Rejected(CallRules.bulkheadFull(plan));
+          return plan.circuitOpenRejected;
         }
-        return fallback(plan, arguments, CallRules.bulkheadFull(plan), Outcome.BULKHEAD_FULL);
+        return fallback(plan, arguments, plan.circuitOpen, Outcome.CIRCUIT_OPEN);
       }
-      long start = plan.time.nanoTime();
-      return attempts(plan, arguments, start, CallRules.callDeadline(plan, start), start);
+      if (plan.admitsAtOnce) {
+        if (!CallRules.acquirePermit(plan)) {
+          plan.metrics.record(Outcome.BULKHEAD_FULL, 0);
+          if (plan.fallback == null) {
+            Rejected fixed = plan.bulkheadFullRejected;
+            return fixed != null ? fixed : new Rejected(CallRules.bulkheadFull(plan));
+          }
+          return fallback(plan, arguments, CallRules.bulkheadFull(plan), Outcome.BULKHEAD_FULL);
+        }
+        long start = plan.time.nanoTime();
+        return attempts(plan, arguments, start, CallRules.callDeadline(plan, start), start, null);
+      }
     }
-    // A blocking call that may wait for its rate limit or its permit.
+    return admitted(plan, arguments);
+  }
+
+  /**
+   * A blocking call that may wait for its rate limit or its permit, or that is observed: the
+   * observation only watches, and the attempts still run on the caller's thread.
+   */
+  private static Object admitted(MethodPlan plan, Object[] arguments) throws Throwable {
     long start = plan.time.nanoTime();
+    Observation call = plan.observations == null ? null : Observations.startCall(plan);
     long callDeadline = CallRules.callDeadline(plan, start);
+    if (call != null && plan.guard.rejectsFast()) {
+      return failed(plan, arguments, plan.circuitOpen, start, call);
+    }
     if (!CallRules.rateLimitAllows(plan, start, callDeadline)) {
-      return failed(plan, arguments, CallRules.rateLimited(plan), start);
+      return failed(plan, arguments, CallRules.rateLimited(plan), start, call);
     }
     if (!CallRules.acquirePermit(plan, start, callDeadline)) {
-      return failed(plan, arguments, CallRules.noPermit(plan, callDeadline), start);
+      return failed(plan, arguments, CallRules.noPermit(plan, callDeadline), start, call);
     }
     // A permit wait may have used up the deadline; without one, no time has passed since start.
     long permitAt = plan.waitsForPermit ? plan.time.nanoTime() : start;
-    return attempts(plan, arguments, start, callDeadline, permitAt);
+    return attempts(plan, arguments, start, callDeadline, permitAt, call);
   }
 
   /** One blocking call holding its permit: attempts one after another on the caller's thread. */
-  private static Object attempts(MethodPlan plan, Object[] args, long start, long callDeadline, long permitAt)
-      throws Throwable {
+  private static Object attempts(MethodPlan plan, Object[] args, long start, long callDeadline, long permitAt,
+      Observation call) throws Throwable {
     Object result;
     long end;
     try {
@@ -131,11 +145,16 @@ final class CallPipeline {
         if (!CallRules.permitAttempt(plan, attemptStart)) {
           throw CallRules.circuitOpen(plan);
         }
-        attempt = CallRules.attempt(plan, attemptStart, callDeadline, number,
-            number == 1 ? AttemptKind.FIRST : AttemptKind.RETRY, attempt, Map.of());
+        AttemptKind kind = number == 1 ? AttemptKind.FIRST : AttemptKind.RETRY;
+        Observation observed = call == null ? null : Observations.startAttempt(plan, call, kind, number);
+        attempt = CallRules.attempt(plan, attemptStart, callDeadline, number, kind, attempt,
+            observed == null ? Map.of() : Observations.headers(observed));
         try {
           result = plan.binding.invoke(args, attempt);
         } catch (Throwable t) {
+          if (observed != null) {
+            Observations.stopAttempt(observed, attempt, t);
+          }
           long failedAt = plan.time.nanoTime();
           Verdict verdict = CallRules.afterFailure(plan, t, failedAt - attemptStart, failedAt);
           if (verdict == Verdict.CALLER_ERROR) {
@@ -149,6 +168,9 @@ final class CallPipeline {
           attemptStart = plan.time.nanoTime();
           continue;
         }
+        if (observed != null) {
+          Observations.stopAttempt(observed, attempt, null);
+        }
         end = plan.timesSuccess ? plan.time.nanoTime() : attemptStart;
         CallRules.afterSuccess(plan, end - attemptStart, end);
         break;
@@ -158,10 +180,16 @@ final class CallPipeline {
       long failedAt = plan.time.nanoTime();
       CallRules.releasePermit(plan, failedAt - permitAt, outcome);
       plan.metrics.record(outcome, failedAt - start);
+      if (call != null) {
+        Observations.stopCall(call, outcome, t);
+      }
       return fallback(plan, args, t, outcome);
     }
     CallRules.releasePermit(plan, end - permitAt, Outcome.SUCCESS);
     plan.metrics.record(Outcome.SUCCESS, end - start);
+    if (call != null) {
+      Observations.stopCall(call, Outcome.SUCCESS, null);
+    }
     CallRules.succeeded(plan, args, result);
     return result;
   }
@@ -181,9 +209,13 @@ final class CallPipeline {
   }
 
   /** Records a blocking call's failure and applies the fallback, or rethrows. */
-  private static Object failed(MethodPlan plan, Object[] args, Throwable failure, long start) throws Throwable {
+  private static Object failed(MethodPlan plan, Object[] args, Throwable failure, long start, Observation call)
+      throws Throwable {
     Outcome outcome = CallRules.outcomeOf(plan, failure);
     plan.metrics.record(outcome, plan.time.nanoTime() - start);
+    if (call != null) {
+      Observations.stopCall(call, outcome, failure);
+    }
     return fallback(plan, args, failure, outcome);
   }
 

@@ -23,7 +23,10 @@ final class MethodPlan {
   final Method method;
   final String methodName;
   final boolean async;
-  /** Whether calls run in the attempt engine ({@link AsyncCall}): async or hedged methods. */
+  /**
+   * Whether calls run in the attempt engine ({@link AsyncCall}): async or hedged methods. An
+   * observation registry does not change it: observation only watches.
+   */
   final boolean usesEngine;
   final BoundMethod binding;
   final long timeoutNanos;
@@ -106,7 +109,7 @@ final class MethodPlan {
     this.observations = observations == null || observations.isNoop() ? null : observations;
     this.time = time;
     this.stream = stream;
-    this.usesEngine = async || hedge != null || this.observations != null;
+    this.usesEngine = async || hedge != null;
     this.timesSuccess = metrics.records() || limiter instanceof AdaptiveCallLimiter
         || guard.countsSlowCallsBelow(timeoutNanos);
     this.admitsAtOnce = rateLimiter == null && !this.waitsForPermit;
