@@ -59,27 +59,17 @@ final class CallPipeline {
   static Object invoke(MethodPlan plan, Object[] args) throws Throwable {
     Object[] arguments = args == null ? NO_ARGS : args;
     if (plan.stream != null) {
-      return StreamCall.open(plan, arguments);
+      return plan.adapter == null ? new StreamCall(plan, arguments)
+          : plan.adapter.adaptStream(() -> new StreamCall(plan, arguments));
+    }
+    if (plan.usesEngine) {
+      if (!plan.async) {
+        return new AsyncCall(plan, arguments, plan.time.nanoTime()).start().await(); // hedged, blocking
+      }
+      return plan.adapter == null ? async(plan, arguments) : plan.adapter.adaptAsync(() -> async(plan, arguments));
     }
     // A call rejected before it took anything is recorded as taking no time, and reads no clock:
     // the start time is read once the call has its permit.
-    if (plan.usesEngine) {
-      if (plan.asyncFailsFast) {
-        if (plan.guard.rejectsFast()) {
-          plan.metrics.record(Outcome.CIRCUIT_OPEN, 0);
-          return CompletableFuture.failedFuture(plan.circuitOpen);
-        }
-        if (plan.admitsAtOnce) {
-          if (!CallRules.acquirePermit(plan)) {
-            plan.metrics.record(Outcome.BULKHEAD_FULL, 0);
-            return CompletableFuture.failedFuture(CallRules.bulkheadFull(plan));
-          }
-          return new AsyncCall(plan, arguments, plan.time.nanoTime()).admitted();
-        }
-      }
-      AsyncCall call = new AsyncCall(plan, arguments, plan.time.nanoTime()).start();
-      return plan.async ? call : call.await();
-    }
     if (plan.observations == null) {
       if (plan.guard.rejectsFast()) {
         plan.metrics.record(Outcome.CIRCUIT_OPEN, 0);
@@ -102,6 +92,24 @@ final class CallPipeline {
       }
     }
     return admitted(plan, arguments);
+  }
+
+  /** Starts one async call in the attempt engine; one rejected at once is a failed future. */
+  private static CompletableFuture<Object> async(MethodPlan plan, Object[] arguments) {
+    if (plan.asyncFailsFast) {
+      if (plan.guard.rejectsFast()) {
+        plan.metrics.record(Outcome.CIRCUIT_OPEN, 0);
+        return CompletableFuture.failedFuture(plan.circuitOpen);
+      }
+      if (plan.admitsAtOnce) {
+        if (!CallRules.acquirePermit(plan)) {
+          plan.metrics.record(Outcome.BULKHEAD_FULL, 0);
+          return CompletableFuture.failedFuture(CallRules.bulkheadFull(plan));
+        }
+        return new AsyncCall(plan, arguments, plan.time.nanoTime()).admitted();
+      }
+    }
+    return new AsyncCall(plan, arguments, plan.time.nanoTime()).start();
   }
 
   /**

@@ -124,17 +124,6 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     this.args = args;
   }
 
-  /** The caller's view of a call of {@code plan}: a started blocking {@code Stream}, or a cold publisher. */
-  static Object open(MethodPlan plan, Object[] args) {
-    StreamCall call = new StreamCall(plan, args);
-    if (plan.stream.shape == StreamPlan.Shape.PUBLISHER) {
-      return call;
-    }
-    BlockingMessages messages = new BlockingMessages(plan.client, plan.methodName);
-    call.subscribe(messages);
-    return messages.stream();
-  }
-
   // ---- the caller's side -----------------------------------------------------------------
 
   @Override
