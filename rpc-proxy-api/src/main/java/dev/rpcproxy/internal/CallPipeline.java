@@ -30,12 +30,24 @@ import java.util.concurrent.CompletableFuture;
  *       whose deadline is the earlier of the call's and the attempt timeout.
  * </ol>
  *
- * <p>The bulkhead sits outside retry so that it bounds outstanding calls, and the breaker inside
- * so that a breaker opening mid-call stops the retries. Every decision lives in {@link CallRules}.
- * A blocking call without hedging runs here, on the caller's thread, one attempt after another;
- * every other call (async, or hedged: two attempts at once) runs in the attempt engine
- * {@link AsyncCall}, and a blocking caller waits for it. A streaming method's call runs in
- * {@link StreamCall}, with the same rules and the streaming ones written there.
+ * <p>The bulkhead (the concurrency limit's permit) sits outside retry so that it bounds
+ * outstanding calls, and the breaker inside so that a breaker opening mid-call stops the retries.
+ * Every decision lives in {@link CallRules}. The method's {@code CallAdapter} chose the call's shape
+ * at {@code build()}:
+ *
+ * <ul>
+ *   <li>a blocking call without hedging runs here, on the caller's thread, one attempt after
+ *       another, observed or not (an observation only watches: its call and attempt observations
+ *       start and stop here, and each attempt's starts with its call's scope open, so that inside a
+ *       caller's span it is still the call's child);
+ *   <li>an async call, or a hedged one (two attempts at once), runs in the attempt engine
+ *       {@link AsyncCall}; a hedged blocking caller waits for it;
+ *   <li>a streaming call runs in {@link StreamCall}, with the same rules and the streaming ones.
+ * </ul>
+ *
+ * <p>The engines' lock rule is written at the top of {@link StreamCall} and {@link AsyncCall}; see
+ * also docs/architecture.md. The speed of this class is watched by the {@code CallOverhead} and
+ * {@code Rejections} benchmarks (benchmarks/RESULTS.md), not by its shape.
  */
 final class CallPipeline {
   private static final Object[] NO_ARGS = new Object[0];
@@ -44,17 +56,11 @@ final class CallPipeline {
 
   /**
    * Makes one call of a planned method. A blocking call rejected at once without a fallback is
-   * returned as a {@link Rejected}, for {@link ProxyHandler#invoke} to throw.
-   *
-   * <p>Every way into a call is written out here, in one method, on purpose: this method is too
-   * large for the JIT to inline into the proxy's handler (over HotSpot's 325-byte
-   * {@code FreqInlineSize}), so the handler stays small enough to be inlined into the proxy class
-   * and its caller, and the rejection it throws compiles into a jump to the caller's catch.
-   * When this method (with the meters it records) was inlined into the handler, the handler's
-   * compiled code grew too large to be inlined in turn, and each rejection paid for HotSpot
-   * unwinding a compiled frame (70-130 ns on the benchmark VM, see benchmarks/RESULTS.md). So the
-   * rejections below are written out rather than moved into helpers: moved into helpers, they would
-   * bring the method under 325 bytes ({@code CallPipelineShapeTest} fails if it gets there).
+   * returned as a {@link Rejected}, for {@link ProxyHandler#invoke} to throw: the handler stays
+   * small enough for the JIT to inline into the proxy class and its caller, so the throw compiles
+   * into a jump to the caller's catch instead of a compiled frame's unwinding (see
+   * benchmarks/RESULTS.md). An unobserved blocking call's rejections are written out here; an
+   * observed one's go through {@link #admitted}, which observes them.
    */
   static Object invoke(MethodPlan plan, Object[] args) throws Throwable {
     Object[] arguments = args == null ? NO_ARGS : args;
