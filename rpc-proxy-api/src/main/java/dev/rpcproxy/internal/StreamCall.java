@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Flow;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -117,6 +118,12 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
   private final ConcurrentLinkedQueue<Runnable> outbox = new ConcurrentLinkedQueue<>();
   /** How many flushes were asked for while one runs: the outbox's single runner (wip counter). */
   private final AtomicInteger flushes = new AtomicInteger();
+  /** The thread running the outbox, while it runs it; {@code null} between runs. */
+  private volatile Thread drainer;
+  /** While {@link #cancel} runs on the outbox's thread, where {@link #later} puts the calls. Guarded by this. */
+  private List<Runnable> inline;
+  /** The caller cancelled: signals queued for it before are dropped (Reactive Streams 3.12). */
+  private volatile boolean callerCancelled;
 
   StreamCall(MethodPlan plan, Object[] args) {
     this.plan = plan;
@@ -209,13 +216,52 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     }
   }
 
-  /** The caller closed the stream or cancelled its subscription: not a failure. */
+  /**
+   * The caller closed the stream or cancelled its subscription: not a failure. When it returns,
+   * the transport has been told to cancel every attempt (the remote work stops, as the caller
+   * expects), unless it is called from a signal this call is delivering (then right after it).
+   */
   @Override
   public void cancel() {
+    if (drainer == Thread.currentThread()) {
+      // From a signal this thread is delivering: nothing else runs the outbox now, so the
+      // transport cancels run here, before the signal returns, ahead of what is queued.
+      List<Runnable> now = new ArrayList<>();
+      synchronized (this) {
+        callerCancelled = true;
+        inline = now;
+        try {
+          cancelLocked();
+        } finally {
+          inline = null;
+        }
+      }
+      now.forEach(Runnable::run);
+      return;
+    }
+    CountDownLatch done = new CountDownLatch(1);
     synchronized (this) {
+      callerCancelled = true;
       cancelLocked();
+      later(done::countDown); // behind the transport cancels cancelLocked queued
     }
     flush();
+    awaitUninterruptibly(done); // if another thread is running the outbox, it runs them next
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        latch.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void cancelLocked() {
@@ -529,6 +575,11 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
 
   /** Asks the fallback for an answer and streams it to the caller; from the outbox. */
   private void serveFallback(Throwable failure) {
+    synchronized (this) {
+      if (finished) {
+        return; // the caller cancelled meanwhile: nobody would get the answer
+      }
+    }
     Flow.Publisher<?> answer;
     try {
       answer = asPublisher(CallRules.fallbackAnswer(plan, args, failure));
@@ -575,9 +626,17 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     finished = true;
     Flow.Subscriber<Object> s = downstream;
     if (failure == null) {
-      later(s::onComplete);
+      later(() -> {
+        if (!callerCancelled) {
+          s.onComplete();
+        }
+      });
     } else {
-      later(() -> s.onError(failure));
+      later(() -> {
+        if (!callerCancelled) {
+          s.onError(failure);
+        }
+      });
     }
   }
 
@@ -585,14 +644,22 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
   private void deliver(Object message) {
     demand--;
     Flow.Subscriber<Object> s = downstream;
-    later(() -> s.onNext(message));
+    later(() -> {
+      if (!callerCancelled) {
+        s.onNext(message);
+      }
+    });
   }
 
   // ---- the outbox ------------------------------------------------------------------------
 
   /** Queues a call out of rpc-proxy, to run once the monitor is released. Under the monitor. */
   private void later(Runnable call) {
-    outbox.add(call);
+    if (inline != null) {
+      inline.add(call);
+    } else {
+      outbox.add(call);
+    }
   }
 
   /**
@@ -604,8 +671,10 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     if (flushes.getAndIncrement() != 0) {
       return;
     }
+    Thread me = Thread.currentThread();
     int missed = 1;
     do {
+      drainer = me;
       for (Runnable call = outbox.poll(); call != null; call = outbox.poll()) {
         try {
           call.run();
@@ -615,6 +684,7 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
           }
         }
       }
+      drainer = null; // before the count may reach zero and another thread take over
       missed = flushes.addAndGet(-missed);
     } while (missed != 0);
   }
