@@ -57,7 +57,7 @@ public final class DirectTransport implements Transport {
           + " does not implement " + context.api().getName());
     }
     MethodHandle method = handle(context);
-    if (isolated && context.shape() == CallShape.BLOCKING) {
+    if (isolated && context.shape() != CallShape.ASYNC) {
       return new Isolated(context, method, executor(context.client()));
     }
     return new OnCallerThread(context, method);
