@@ -18,4 +18,5 @@ module dev.rpcproxy {
   requires jdk.naming.dns; // Endpoints.srv: the JDK's JNDI DNS provider, loaded by name
 
   uses dev.rpcproxy.spi.InboundDeadline;
+  uses dev.rpcproxy.spi.CallAdapter.Factory;
 }

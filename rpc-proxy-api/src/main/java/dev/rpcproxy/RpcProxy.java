@@ -4,10 +4,12 @@ import dev.rpcproxy.internal.BreakerOperations;
 import dev.rpcproxy.internal.ClientAssembly;
 import dev.rpcproxy.internal.ClientInspector;
 import dev.rpcproxy.internal.ProxyHandler;
+import dev.rpcproxy.spi.CallAdapter;
 import dev.rpcproxy.spi.Transport;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import java.lang.reflect.Proxy;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,6 +120,7 @@ public final class RpcProxy {
     private ObservationRegistry observationRegistry;
     private FailureClassifier classifier = FailureClassifier.standard();
     private TimeSource timeSource = TimeSource.system();
+    private final List<CallAdapter.Factory> callAdapters = new ArrayList<>();
 
     private Builder(Class<T> api) {
       this.api = api;
@@ -189,6 +192,16 @@ public final class RpcProxy {
       return this;
     }
 
+    /**
+     * Adds a return type: methods whose return type {@code factory} serves are adapted by it. Asked
+     * before the factories found by {@code ServiceLoader} and rpc-proxy's own (plain values,
+     * {@code CompletableFuture}, {@code CompletionStage}, {@code Stream}, {@code Flow.Publisher}).
+     */
+    public Builder<T> callAdapter(CallAdapter.Factory factory) {
+      callAdapters.add(Objects.requireNonNull(factory, "factory"));
+      return this;
+    }
+
     /** Time and scheduling; default {@link TimeSource#system()}. Tests inject a fake. */
     public Builder<T> timeSource(TimeSource timeSource) {
       this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
@@ -208,7 +221,7 @@ public final class RpcProxy {
       }
       String client = name != null ? name : api.getSimpleName();
       ProxyHandler handler = ClientAssembly.assemble(api, client, transport, policy, methodPolicies,
-          fallback, methodFallbacks, meterRegistry, observationRegistry, classifier, timeSource);
+          fallback, methodFallbacks, meterRegistry, observationRegistry, classifier, timeSource, callAdapters);
       return api.cast(Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api}, handler));
     }
   }

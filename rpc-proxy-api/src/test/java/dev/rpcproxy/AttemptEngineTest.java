@@ -16,6 +16,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Flow;
+import dev.rpcproxy.spi.BoundMethod;
+import dev.rpcproxy.spi.StreamingMethod;
+import dev.rpcproxy.spi.Transport;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,15 +27,64 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The attempt engine's decisions, one table run twice: through a blocking method (the caller's
- * thread, {@code CallPipeline}) and through a {@code CompletableFuture} method ({@code AsyncCall}).
- * Both must reach the same outcome, attempts and breaker records for the same script.
+ * The attempt engine's decisions, one table run three times: through a blocking method (the
+ * caller's thread, {@code CallPipeline}), a {@code CompletableFuture} method ({@code AsyncCall})
+ * and a server-streaming method ({@code StreamCall}, each attempt answering with one message).
+ * All must reach the same outcome, attempts and breaker records for the same script.
  */
 class AttemptEngineTest {
   interface Api {
     String get(String id);
 
     CompletableFuture<String> getAsync(String id);
+
+    Flow.Publisher<String> watch(String id);
+  }
+
+  /** How the table's call is made. */
+  enum Shape {
+    BLOCKING("get"), ASYNC("getAsync"), STREAM("watch");
+
+    final String method;
+
+    Shape(String method) {
+      this.method = method;
+    }
+  }
+
+  /**
+   * The scripted transport for every shape: a streaming attempt runs the next step of the same
+   * script when it is opened, and answers its value as the stream's one message.
+   */
+  private static Transport allShapes(ScriptedTransport unary) {
+    return context -> {
+      BoundMethod bound = unary.bind(context);
+      if (!context.streaming()) {
+        return bound;
+      }
+      return new StreamingMethod() {
+        @Override
+        public void open(Object[] args, AttemptContext attempt, Flow.Subscriber<Object> messages) {
+          Object value = null;
+          Throwable failure = null;
+          try {
+            value = bound.invoke(args, attempt);
+          } catch (Throwable t) {
+            failure = t;
+          }
+          OneMessage stream = new OneMessage(messages, value, failure == null);
+          messages.onSubscribe(stream);
+          if (failure != null) {
+            messages.onError(failure);
+          }
+        }
+
+        @Override
+        public boolean isIdempotent() {
+          return bound.isIdempotent();
+        }
+      };
+    };
   }
 
   private static final RuntimeException CALLER = Failures.badRequest();
@@ -68,16 +121,46 @@ class AttemptEngineTest {
             "success", "c", null, 2, 1, 1, 1),
         new Case("retryable then caller's error", List.of(fail(RETRYABLE), fail(CALLER)),
             "client_error", null, RemoteCallException.class, 2, 1, 1, 0));
-    return cases.stream().flatMap(c -> Stream.of(Arguments.of(c, false), Arguments.of(c, true)));
+    return cases.stream().flatMap(c -> Stream.of(Shape.values()).map(shape -> Arguments.of(c, shape)));
   }
 
-  @ParameterizedTest(name = "{0} (async={1})")
+  /** A stream of one message, sent with its end on the first request. */
+  private static final class OneMessage implements Flow.Subscription {
+    private final Flow.Subscriber<Object> messages;
+    private final Object value;
+    private boolean pending;
+
+    OneMessage(Flow.Subscriber<Object> messages, Object value, boolean pending) {
+      this.messages = messages;
+      this.value = value;
+      this.pending = pending;
+    }
+
+    @Override
+    public void request(long n) {
+      synchronized (this) {
+        if (!pending) {
+          return;
+        }
+        pending = false;
+      }
+      messages.onNext(value);
+      messages.onComplete();
+    }
+
+    @Override
+    public synchronized void cancel() {
+      pending = false;
+    }
+  }
+
+  @ParameterizedTest(name = "{0} ({1})")
   @MethodSource("table")
-  void sameDecisionsBlockingAndAsync(Case c, boolean async) {
+  void sameDecisionsBlockingAsyncAndStreaming(Case c, Shape shape) {
     FakeTime time = new FakeTime();
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     ScriptedTransport transport = new ScriptedTransport().then(c.script().toArray(Function[]::new));
-    Api api = RpcProxy.builder(Api.class).name("engine").transport(transport).timeSource(time)
+    Api api = RpcProxy.builder(Api.class).name("engine").transport(allShapes(transport)).timeSource(time)
         .meterRegistry(registry)
         .policy(Policy.builder().timeout(Duration.ofSeconds(5)).attemptTimeout(Duration.ofMillis(200))
             .retry(RetryPolicy.builder().maxAttempts(3).jitter(0).backoff(Duration.ofMillis(10), Duration.ofMillis(10)).build())
@@ -87,7 +170,41 @@ class AttemptEngineTest {
 
     Object value = null;
     Throwable thrown;
-    if (async) {
+    if (shape == Shape.STREAM) {
+      CompletableFuture<List<String>> messages = new CompletableFuture<>();
+      api.watch("x").subscribe(new Flow.Subscriber<>() {
+        private final List<String> received = new java.util.ArrayList<>();
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+          s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(String item) {
+          received.add(item);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          messages.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+          messages.complete(received);
+        }
+      });
+      for (int i = 0; i < 10 && !messages.isDone(); i++) {
+        time.advance(Duration.ofMillis(10));
+      }
+      assertThat(messages).isDone();
+      thrown = catchThrowable(messages::join);
+      if (thrown instanceof CompletionException) {
+        thrown = thrown.getCause();
+      }
+      value = thrown == null ? String.join(",", messages.join()) : null;
+    } else if (shape == Shape.ASYNC) {
       CompletableFuture<String> future = api.getAsync("x");
       // Backoff waits of async calls run on the time source's timer: move time until done.
       for (int i = 0; i < 10 && !future.isDone(); i++) {
@@ -111,7 +228,7 @@ class AttemptEngineTest {
     } else {
       assertThat(thrown).isInstanceOf(c.thrown());
     }
-    String method = async ? "getAsync" : "get";
+    String method = shape.method;
     assertThat(registry.get("rpc.client.calls").tags("method", method, "outcome", c.outcome()).timer().count())
         .isEqualTo(1);
     assertThat(transport.attempts()).hasSize(c.attempts());
@@ -154,7 +271,7 @@ class AttemptEngineTest {
           remaining[2] = a.remainingNanos();
           return "late";
         });
-    Api api = RpcProxy.builder(Api.class).name("engine").transport(transport).timeSource(time)
+    Api api = RpcProxy.builder(Api.class).name("engine").transport(allShapes(transport)).timeSource(time)
         .policy(Policy.builder().timeout(Duration.ofMillis(600)).attemptTimeout(Duration.ofMillis(250))
             .retry(RetryPolicy.builder().maxAttempts(3).jitter(0).backoff(Duration.ofMillis(1), Duration.ofMillis(1)).build())
             .build())

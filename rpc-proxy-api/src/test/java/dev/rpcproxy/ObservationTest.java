@@ -75,6 +75,29 @@ class ObservationTest {
             .isEqualTo("rpc.client.call"));
   }
 
+  /**
+   * Observation only watches: an observed blocking call still runs its attempts on the caller's
+   * thread (where its MDC and security context are), through the transport's blocking method.
+   */
+  @Test
+  void anObservedBlockingCallRunsItsAttemptsOnTheCallersThread() {
+    Thread caller = Thread.currentThread();
+    java.util.List<Thread> ranOn = new java.util.concurrent.CopyOnWriteArrayList<>();
+    transport.then(attempt -> {
+      ranOn.add(Thread.currentThread());
+      throw Failures.unavailable();
+    }, attempt -> {
+      ranOn.add(Thread.currentThread());
+      return "ok";
+    });
+
+    assertThat(client().get("x")).isEqualTo("ok");
+
+    assertThat(ranOn).containsExactly(caller, caller);
+    assertThat(transport.blockingAttempts()).hasSize(2);
+    assertThat(registry).hasNumberOfObservationsWithNameEqualTo("rpc.client.attempt", 2);
+  }
+
   @Test
   void aFailedAsyncCallCarriesItsOutcomeAndError() {
     transport.otherwise(fail(Failures.badRequest()));

@@ -38,7 +38,7 @@ class ProxyBehaviourTest {
 
     @Override
     public BoundMethod bind(MethodContext method) {
-      bound.add(method.method().getName() + (method.async() ? "(async " + method.valueType().getTypeName() + ")" : ""));
+      bound.add(method.method().getName() + (method.shape() == dev.rpcproxy.spi.CallShape.ASYNC ? "(async " + method.valueType().getTypeName() + ")" : ""));
       return new BoundMethod() {
         @Override
         public Object invoke(Object[] args, AttemptContext deadline) {

@@ -16,6 +16,9 @@ import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetricsPublisher;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetricsPublisher;
 import io.github.resilience4j.timelimiter.TimeLimiter;
 import io.github.resilience4j.timelimiter.TimeLimiterConfig;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
@@ -61,6 +64,9 @@ import org.openjdk.jmh.annotations.Threads;
  *       time every call in {@code resilience4j.circuitbreaker.calls} (no histogram) from the
  *       breaker's events. The counterpart of {@code rpcProxy_sync} and
  *       {@code rpcProxyHistogram_sync}.
+ *   <li>{@code rpcProxyObserved_sync} and {@code resilience4jObserved_sync}: rpc-proxy without
+ *       meters but with an {@code ObservationRegistry} (one handler supporting every context), and
+ *       {@code resilience4j_sync} inside {@code Observation.observe(...)} on the same registry;
  *   <li>{@code resilience4jStateListener_sync}: the same, with one {@code onStateTransition}
  *       listener on the breaker (as rpc-proxy registers to log transitions). A diagnostic row: any
  *       listener makes Resilience4j build an event object for every call.
@@ -85,6 +91,8 @@ public abstract class CallOverhead {
   private Quotes rpcProxyNoMetrics;
   private Quotes rpcProxyHistogram;
   private Quotes rpcProxyThreadHandoff;
+  private Quotes rpcProxyObserved;
+  private ObservationRegistry observations;
   private Supplier<Long> resilience4jSync;
   private Supplier<Long> resilience4jStateListener;
   private Supplier<Long> resilience4jMetrics;
@@ -113,6 +121,16 @@ public abstract class CallOverhead {
     });
     rpcProxyHistogram = Contenders.rpcProxy("quotes-histogram", Transports.inline(impl),
         Contenders.fullPolicy(), Fallbacks.value(-1L), withHistogram);
+    // One handler that supports every context and does nothing: the cost of observing, not of a tracer.
+    observations = ObservationRegistry.create();
+    observations.observationConfig().observationHandler(new ObservationHandler<Observation.Context>() {
+      @Override
+      public boolean supportsContext(Observation.Context context) {
+        return true;
+      }
+    });
+    rpcProxyObserved = Contenders.rpcProxy("quotes-observed", Transports.inline(impl),
+        Contenders.fullPolicy(), Fallbacks.value(-1L), null, observations);
     rpcProxyThreadHandoff = Contenders.rpcProxy("quotes-handoff", Transports.direct(impl),
         Contenders.fullPolicy(), Fallbacks.value(-1L), new SimpleMeterRegistry());
 
@@ -169,6 +187,8 @@ public abstract class CallOverhead {
     Sanity.check(resilience4jRegistry.get("resilience4j.circuitbreaker.calls").tag("kind", "successful").timer().count() == 1,
         "resilience4jMetrics_sync times each call");
     Sanity.check(resilience4j_async() == 42 * 31 + 7, "resilience4j_async");
+    Sanity.check(rpcProxyObserved_sync() == 42 * 31 + 7, "rpcProxyObserved_sync");
+    Sanity.check(resilience4jObserved_sync() == 42 * 31 + 7, "resilience4jObserved_sync");
     Sanity.check(failsafe_sync() == 42 * 31 + 7, "failsafe_sync");
     Sanity.check(failsafe_async() == 42 * 31 + 7, "failsafe_async");
   }
@@ -179,6 +199,7 @@ public abstract class CallOverhead {
     RpcProxy.close(rpcProxyNoMetrics);
     RpcProxy.close(rpcProxyHistogram);
     RpcProxy.close(rpcProxyThreadHandoff);
+    RpcProxy.close(rpcProxyObserved);
     timeLimiterScheduler.shutdownNow();
   }
 
@@ -230,6 +251,18 @@ public abstract class CallOverhead {
   @Benchmark
   public long resilience4jStateListener_sync() {
     return resilience4jStateListener.get();
+  }
+
+  /** rpc-proxy without meters, observed: one {@code rpc.client.call} and one {@code rpc.client.attempt} per call. */
+  @Benchmark
+  public long rpcProxyObserved_sync() {
+    return rpcProxyObserved.quote(id);
+  }
+
+  /** {@code resilience4j_sync} inside Micrometer's {@code Observation.observe(...)}, same registry and handler. */
+  @Benchmark
+  public long resilience4jObserved_sync() {
+    return Observation.createNotStarted("r4j.call", observations).observe(resilience4jSync);
   }
 
   @Benchmark

@@ -49,6 +49,12 @@ final class Contenders {
    * @param registry may be {@code null} (no metrics)
    */
   static Quotes rpcProxy(String name, Transport transport, Policy policy, Fallback fallback, MeterRegistry registry) {
+    return rpcProxy(name, transport, policy, fallback, registry, null);
+  }
+
+  /** The same, observed through {@code observations} when it is not {@code null}. */
+  static Quotes rpcProxy(String name, Transport transport, Policy policy, Fallback fallback, MeterRegistry registry,
+      io.micrometer.observation.ObservationRegistry observations) {
     RpcProxy.Builder<Quotes> builder = RpcProxy.builder(Quotes.class)
         .name(name)
         .transport(transport)
@@ -58,6 +64,9 @@ final class Contenders {
     }
     if (registry != null) {
       builder.meterRegistry(registry);
+    }
+    if (observations != null) {
+      builder.observationRegistry(observations);
     }
     return builder.build();
   }

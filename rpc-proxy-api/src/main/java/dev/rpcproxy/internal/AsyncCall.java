@@ -31,8 +31,12 @@ import java.util.function.BiConsumer;
  * success, failure, deadline or {@link #cancel}); whoever ends it cancels every attempt still in
  * flight before it releases the permit (so the bulkhead keeps bounding what the service sees),
  * cancels the timers and records the outcome. Every attempt's breaker permission is settled
- * exactly once, when its future completes. The attempt list and counters are guarded by this
- * object's monitor; transports are never called while holding it.
+ * exactly once, when its future completes.
+ *
+ * <p>The lock rule (the same as {@link StreamCall}'s): the attempt list and counters are guarded by
+ * this object's monitor, and nothing outside rpc-proxy (the transport, an observation handler, the
+ * fallback, the caller's callbacks on this future) is called while it is held; the end is decided
+ * by a compare-and-set on {@link #state}, not under the monitor.
  */
 final class AsyncCall extends CompletableFuture<Object> implements Runnable {
   private static final int RUNNING = 0;
@@ -146,20 +150,24 @@ final class AsyncCall extends CompletableFuture<Object> implements Runnable {
       fail(CallRules.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
       return false;
     }
-    Attempt attempt;
+    int number;
+    AttemptContext previous;
     synchronized (this) {
       if (state != RUNNING) {
         CallRules.afterCancel(plan);
         return false;
       }
-      started++;
+      number = ++started;
       inFlight++;
-      AttemptContext previous = last == null ? null : last.context;
-      Observation attemptObservation = observation == null ? null
-          : Observations.startAttempt(plan, observation, kind, started);
-      Map<String, String> headers = attemptObservation == null ? Map.of() : Observations.headers(attemptObservation);
-      attempt = new Attempt(CallRules.attempt(plan, now, callDeadline, started, kind, previous, headers),
-          now, attemptObservation);
+      previous = last == null ? null : last.context;
+    }
+    // Outside the monitor: an observation handler is not rpc-proxy's code (the lock rule).
+    Observation attemptObservation = observation == null ? null
+        : Observations.startAttempt(plan, observation, kind, number);
+    Map<String, String> headers = attemptObservation == null ? Map.of() : Observations.headers(attemptObservation);
+    Attempt attempt = new Attempt(CallRules.attempt(plan, now, callDeadline, number, kind, previous, headers),
+        now, attemptObservation);
+    synchronized (this) {
       if (last == null) {
         first = attempt;
       } else {

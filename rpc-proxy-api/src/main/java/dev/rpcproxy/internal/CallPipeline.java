@@ -5,6 +5,7 @@ import dev.rpcproxy.RpcException;
 import dev.rpcproxy.FailureClassifier.Verdict;
 import dev.rpcproxy.spi.AttemptContext;
 import dev.rpcproxy.spi.AttemptKind;
+import io.micrometer.observation.Observation;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -29,12 +30,24 @@ import java.util.concurrent.CompletableFuture;
  *       whose deadline is the earlier of the call's and the attempt timeout.
  * </ol>
  *
- * <p>The bulkhead sits outside retry so that it bounds outstanding calls, and the breaker inside
- * so that a breaker opening mid-call stops the retries. Every decision lives in {@link CallRules}.
- * A blocking call without hedging runs here, on the caller's thread, one attempt after another;
- * every other call (async, or hedged: two attempts at once) runs in the attempt engine
- * {@link AsyncCall}, and a blocking caller waits for it. A streaming method's call runs in
- * {@link StreamCall}, with the same rules and the streaming ones written there.
+ * <p>The bulkhead (the concurrency limit's permit) sits outside retry so that it bounds
+ * outstanding calls, and the breaker inside so that a breaker opening mid-call stops the retries.
+ * Every decision lives in {@link CallRules}. The method's {@code CallAdapter} chose the call's shape
+ * at {@code build()}:
+ *
+ * <ul>
+ *   <li>a blocking call without hedging runs here, on the caller's thread, one attempt after
+ *       another, observed or not (an observation only watches: its call and attempt observations
+ *       start and stop here, and each attempt's starts with its call's scope open, so that inside a
+ *       caller's span it is still the call's child);
+ *   <li>an async call, or a hedged one (two attempts at once), runs in the attempt engine
+ *       {@link AsyncCall}; a hedged blocking caller waits for it;
+ *   <li>a streaming call runs in {@link StreamCall}, with the same rules and the streaming ones.
+ * </ul>
+ *
+ * <p>The engines' lock rule is written at the top of {@link StreamCall} and {@link AsyncCall}; see
+ * also docs/architecture.md. The speed of this class is watched by the {@code CallOverhead} and
+ * {@code Rejections} benchmarks (benchmarks/RESULTS.md), not by its shape.
  */
 final class CallPipeline {
   private static final Object[] NO_ARGS = new Object[0];
@@ -43,78 +56,93 @@ final class CallPipeline {
 
   /**
    * Makes one call of a planned method. A blocking call rejected at once without a fallback is
-   * returned as a {@link Rejected}, for {@link ProxyHandler#invoke} to throw.
-   *
-   * <p>Every way into a call is written out here, in one method, on purpose: this method is too
-   * large for the JIT to inline into the proxy's handler (over HotSpot's 325-byte
-   * {@code FreqInlineSize}), so the handler stays small enough to be inlined into the proxy class
-   * and its caller, and the rejection it throws compiles into a jump to the caller's catch.
-   * When this method (with the meters it records) was inlined into the handler, the handler's
-   * compiled code grew too large to be inlined in turn, and each rejection paid for HotSpot
-   * unwinding a compiled frame (70-130 ns on the benchmark VM, see benchmarks/RESULTS.md). So the
-   * rejections below are written out rather than moved into helpers: moved into helpers, they would
-   * bring the method under 325 bytes ({@code CallPipelineShapeTest} fails if it gets there).
+   * returned as a {@link Rejected}, for {@link ProxyHandler#invoke} to throw: the handler stays
+   * small enough for the JIT to inline into the proxy class and its caller, so the throw compiles
+   * into a jump to the caller's catch instead of a compiled frame's unwinding (see
+   * benchmarks/RESULTS.md). An unobserved blocking call's rejections are written out here; an
+   * observed one's go through {@link #admitted}, which observes them.
    */
   static Object invoke(MethodPlan plan, Object[] args) throws Throwable {
     Object[] arguments = args == null ? NO_ARGS : args;
     if (plan.stream != null) {
-      return StreamCall.open(plan, arguments);
+      return plan.adapter == null ? new StreamCall(plan, arguments)
+          : plan.adapter.adaptStream(() -> new StreamCall(plan, arguments));
+    }
+    if (plan.usesEngine) {
+      if (!plan.async) {
+        return new AsyncCall(plan, arguments, plan.time.nanoTime()).start().await(); // hedged, blocking
+      }
+      return plan.adapter == null ? async(plan, arguments) : plan.adapter.adaptAsync(() -> async(plan, arguments));
     }
     // A call rejected before it took anything is recorded as taking no time, and reads no clock:
     // the start time is read once the call has its permit.
-    if (plan.usesEngine) {
-      if (plan.asyncFailsFast) {
-        if (plan.guard.rejectsFast()) {
-          plan.metrics.record(Outcome.CIRCUIT_OPEN, 0);
-          return CompletableFuture.failedFuture(plan.circuitOpen);
-        }
-        if (plan.admitsAtOnce) {
-          if (!CallRules.acquirePermit(plan)) {
-            plan.metrics.record(Outcome.BULKHEAD_FULL, 0);
-            return CompletableFuture.failedFuture(CallRules.bulkheadFull(plan));
-          }
-          return new AsyncCall(plan, arguments, plan.time.nanoTime()).admitted();
-        }
-      }
-      AsyncCall call = new AsyncCall(plan, arguments, plan.time.nanoTime()).start();
-      return plan.async ? call : call.await();
-    }
-    if (plan.guard.rejectsFast()) {
-      plan.metrics.record(Outcome.CIRCUIT_OPEN, 0);
-      if (plan.fallback == null) {
-        return plan.circuitOpenRejected;
-      }
-      return fallback(plan, arguments, plan.circuitOpen, Outcome.CIRCUIT_OPEN);
-    }
-    if (plan.admitsAtOnce) {
-      if (!CallRules.acquirePermit(plan)) {
-        plan.metrics.record(Outcome.BULKHEAD_FULL, 0);
+    if (plan.observations == null) {
+      if (plan.guard.rejectsFast()) {
+        plan.metrics.record(Outcome.CIRCUIT_OPEN, 0);
         if (plan.fallback == null) {
-          Rejected fixed = plan.bulkheadFullRejected;
-          return fixed != null ? fixed : new Rejected(CallRules.bulkheadFull(plan));
+          return plan.circuitOpenRejected;
         }
-        return fallback(plan, arguments, CallRules.bulkheadFull(plan), Outcome.BULKHEAD_FULL);
+        return fallback(plan, arguments, plan.circuitOpen, Outcome.CIRCUIT_OPEN);
       }
-      long start = plan.time.nanoTime();
-      return attempts(plan, arguments, start, CallRules.callDeadline(plan, start), start);
+      if (plan.admitsAtOnce) {
+        if (!CallRules.acquirePermit(plan)) {
+          plan.metrics.record(Outcome.BULKHEAD_FULL, 0);
+          if (plan.fallback == null) {
+            Rejected fixed = plan.bulkheadFullRejected;
+            return fixed != null ? fixed : new Rejected(CallRules.bulkheadFull(plan));
+          }
+          return fallback(plan, arguments, CallRules.bulkheadFull(plan), Outcome.BULKHEAD_FULL);
+        }
+        long start = plan.time.nanoTime();
+        return attempts(plan, arguments, start, CallRules.callDeadline(plan, start), start, null);
+      }
     }
-    // A blocking call that may wait for its rate limit or its permit.
+    return admitted(plan, arguments);
+  }
+
+  /** Starts one async call in the attempt engine; one rejected at once is a failed future. */
+  private static CompletableFuture<Object> async(MethodPlan plan, Object[] arguments) {
+    if (plan.asyncFailsFast) {
+      if (plan.guard.rejectsFast()) {
+        plan.metrics.record(Outcome.CIRCUIT_OPEN, 0);
+        return CompletableFuture.failedFuture(plan.circuitOpen);
+      }
+      if (plan.admitsAtOnce) {
+        if (!CallRules.acquirePermit(plan)) {
+          plan.metrics.record(Outcome.BULKHEAD_FULL, 0);
+          return CompletableFuture.failedFuture(CallRules.bulkheadFull(plan));
+        }
+        return new AsyncCall(plan, arguments, plan.time.nanoTime()).admitted();
+      }
+    }
+    return new AsyncCall(plan, arguments, plan.time.nanoTime()).start();
+  }
+
+  /**
+   * A blocking call that may wait for its rate limit or its permit, or that is observed: the
+   * observation only watches, and the attempts still run on the caller's thread.
+   */
+  private static Object admitted(MethodPlan plan, Object[] arguments) throws Throwable {
     long start = plan.time.nanoTime();
+    Observation call = plan.observations == null ? null : Observations.startCall(plan);
     long callDeadline = CallRules.callDeadline(plan, start);
+    if (call != null && plan.guard.rejectsFast()) {
+      return failed(plan, arguments, plan.circuitOpen, start, call);
+    }
     if (!CallRules.rateLimitAllows(plan, start, callDeadline)) {
-      return failed(plan, arguments, CallRules.rateLimited(plan), start);
+      return failed(plan, arguments, CallRules.rateLimited(plan), start, call);
     }
     if (!CallRules.acquirePermit(plan, start, callDeadline)) {
-      return failed(plan, arguments, CallRules.noPermit(plan, callDeadline), start);
+      return failed(plan, arguments, CallRules.noPermit(plan, callDeadline), start, call);
     }
     // A permit wait may have used up the deadline; without one, no time has passed since start.
     long permitAt = plan.waitsForPermit ? plan.time.nanoTime() : start;
-    return attempts(plan, arguments, start, callDeadline, permitAt);
+    return attempts(plan, arguments, start, callDeadline, permitAt, call);
   }
 
   /** One blocking call holding its permit: attempts one after another on the caller's thread. */
-  private static Object attempts(MethodPlan plan, Object[] args, long start, long callDeadline, long permitAt)
-      throws Throwable {
+  private static Object attempts(MethodPlan plan, Object[] args, long start, long callDeadline, long permitAt,
+      Observation call) throws Throwable {
     Object result;
     long end;
     try {
@@ -131,11 +159,16 @@ final class CallPipeline {
         if (!CallRules.permitAttempt(plan, attemptStart)) {
           throw CallRules.circuitOpen(plan);
         }
-        attempt = CallRules.attempt(plan, attemptStart, callDeadline, number,
-            number == 1 ? AttemptKind.FIRST : AttemptKind.RETRY, attempt, Map.of());
+        AttemptKind kind = number == 1 ? AttemptKind.FIRST : AttemptKind.RETRY;
+        Observation observed = call == null ? null : Observations.startAttempt(plan, call, kind, number);
+        attempt = CallRules.attempt(plan, attemptStart, callDeadline, number, kind, attempt,
+            observed == null ? Map.of() : Observations.headers(observed));
         try {
           result = plan.binding.invoke(args, attempt);
         } catch (Throwable t) {
+          if (observed != null) {
+            Observations.stopAttempt(observed, attempt, t);
+          }
           long failedAt = plan.time.nanoTime();
           Verdict verdict = CallRules.afterFailure(plan, t, failedAt - attemptStart, failedAt);
           if (verdict == Verdict.CALLER_ERROR) {
@@ -149,6 +182,9 @@ final class CallPipeline {
           attemptStart = plan.time.nanoTime();
           continue;
         }
+        if (observed != null) {
+          Observations.stopAttempt(observed, attempt, null);
+        }
         end = plan.timesSuccess ? plan.time.nanoTime() : attemptStart;
         CallRules.afterSuccess(plan, end - attemptStart, end);
         break;
@@ -158,10 +194,16 @@ final class CallPipeline {
       long failedAt = plan.time.nanoTime();
       CallRules.releasePermit(plan, failedAt - permitAt, outcome);
       plan.metrics.record(outcome, failedAt - start);
+      if (call != null) {
+        Observations.stopCall(call, outcome, t);
+      }
       return fallback(plan, args, t, outcome);
     }
     CallRules.releasePermit(plan, end - permitAt, Outcome.SUCCESS);
     plan.metrics.record(Outcome.SUCCESS, end - start);
+    if (call != null) {
+      Observations.stopCall(call, Outcome.SUCCESS, null);
+    }
     CallRules.succeeded(plan, args, result);
     return result;
   }
@@ -181,9 +223,13 @@ final class CallPipeline {
   }
 
   /** Records a blocking call's failure and applies the fallback, or rethrows. */
-  private static Object failed(MethodPlan plan, Object[] args, Throwable failure, long start) throws Throwable {
+  private static Object failed(MethodPlan plan, Object[] args, Throwable failure, long start, Observation call)
+      throws Throwable {
     Outcome outcome = CallRules.outcomeOf(plan, failure);
     plan.metrics.record(outcome, plan.time.nanoTime() - start);
+    if (call != null) {
+      Observations.stopCall(call, outcome, failure);
+    }
     return fallback(plan, args, failure, outcome);
   }
 

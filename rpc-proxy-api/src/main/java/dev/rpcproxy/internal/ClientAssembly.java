@@ -7,6 +7,7 @@ import dev.rpcproxy.Policy;
 import dev.rpcproxy.RetryPolicy;
 import dev.rpcproxy.TimeSource;
 import dev.rpcproxy.spi.BoundMethod;
+import dev.rpcproxy.spi.CallAdapter;
 import dev.rpcproxy.spi.MethodContext;
 import dev.rpcproxy.spi.StreamingMethod;
 import dev.rpcproxy.spi.Transport;
@@ -21,18 +22,12 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.lang.reflect.ParameterizedType;
-import java.lang.reflect.Type;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Flow;
-import java.util.concurrent.Future;
-import java.util.stream.Stream;
 
 /**
  * Turns a builder's settings into a {@link ProxyHandler}: validates every name, binds every
@@ -46,7 +41,8 @@ public final class ClientAssembly {
    */
   public static ProxyHandler assemble(Class<?> api, String client, Transport transport, Policy policy,
       Map<String, Policy> methodPolicies, Fallback fallback, Map<String, Fallback> methodFallbacks,
-      MeterRegistry registry, ObservationRegistry observations, FailureClassifier classifier, TimeSource time) {
+      MeterRegistry registry, ObservationRegistry observations, FailureClassifier classifier, TimeSource time,
+      List<CallAdapter.Factory> adapters) {
     Method[] methods = proxiedMethods(api);
     TreeSet<String> names = new TreeSet<>();
     for (Method m : methods) {
@@ -57,6 +53,7 @@ public final class ClientAssembly {
 
     Policy clientPolicy = policy.inheritingFrom(Policy.defaults());
     ClientResources resources = new ClientResources(client, time);
+    ReturnTypes returnTypes = new ReturnTypes(client, adapters);
     Map<Method, Object> plans = new HashMap<>();
     for (Method method : api.getMethods()) {
       if (method.isDefault()) {
@@ -64,7 +61,10 @@ public final class ClientAssembly {
       }
     }
     for (Method method : methods) {
-      MethodContext context = context(api, client, method, classifier, time, registry);
+      String where = api.getName() + "." + method.getName();
+      CallAdapter adapter = returnTypes.adapterFor(where, method);
+      MethodContext context = new MethodContext(client, api, method, adapter.shape(), adapter.valueType(),
+          classifier, time, registry);
       Policy override = methodPolicies.get(method.getName());
       Policy effective = override == null ? clientPolicy : override.inheritingFrom(clientPolicy);
       BoundMethod binding = bind(transport, context);
@@ -79,7 +79,7 @@ public final class ClientAssembly {
       // Faults sit between the engine and the transport: every attempt, of every call shape, passes them.
       binding = FaultingMethod.wrap(binding, FaultPlan.of(effective.faults().orElse(null), client, method.getName(),
           registry), client, method.getName());
-      plans.put(method, plan(context, binding, override, effective, idempotent, resources, methodFallback,
+      plans.put(method, plan(context, adapter, binding, override, effective, idempotent, resources, methodFallback,
           registry, observations));
     }
     resources.bindMetrics(registry);
@@ -122,7 +122,8 @@ public final class ClientAssembly {
   }
 
   /** The method's plan: its breaker, bulkhead, retries, hedges and meters, per its effective policy. */
-  private static MethodPlan plan(MethodContext context, BoundMethod binding, Policy override, Policy effective,
+  private static MethodPlan plan(MethodContext context, CallAdapter adapter, BoundMethod binding, Policy override,
+      Policy effective,
       boolean idempotent, ClientResources resources, Fallback fallback, MeterRegistry registry,
       ObservationRegistry observations) {
     String client = context.client();
@@ -160,7 +161,9 @@ public final class ClientAssembly {
     long attemptTimeout = effective.attemptTimeout().map(Duration::toNanos).orElse(0L);
     CallMetrics metrics = stream == null ? CallMetrics.create(registry, client, name)
         : CallMetrics.createStreaming(registry, client, name);
-    return new MethodPlan(client, context.method(), context.async(), binding,
+    // rpc-proxy's own adapters hand the engine's object to the caller as it is: no adapting step.
+    CallAdapter adapting = adapter instanceof ReturnTypes.Identity ? null : adapter;
+    return new MethodPlan(client, context.method(), context.shape(), adapting, binding,
         effective.timeout().orElseThrow().toNanos(), attemptTimeout, rateLimiter, limiter, limitName,
         breaker, retry, hedge, budget,
         fallback, context.classifier(), metrics, observations, context.timeSource(), stream);
@@ -174,9 +177,7 @@ public final class ClientAssembly {
     if (!context.streaming() || !(binding instanceof StreamingMethod streaming)) {
       return null;
     }
-    StreamPlan.Shape shape = context.method().getReturnType() == Stream.class
-        ? StreamPlan.Shape.BLOCKING_STREAM : StreamPlan.Shape.PUBLISHER;
-    return new StreamPlan(streaming, shape, effective.streamIdleTimeout().map(Duration::toNanos).orElse(0L));
+    return new StreamPlan(streaming, effective.streamIdleTimeout().map(Duration::toNanos).orElse(0L));
   }
 
   /** The budget of hedges for a method without retries: the default retry budget. */
@@ -191,38 +192,6 @@ public final class ClientAssembly {
       throw new IllegalArgumentException(api.getName() + "." + method.getName()
           + ": default method cannot be run locally: " + e.getMessage(), e);
     }
-  }
-
-  private static MethodContext context(Class<?> api, String client, Method method, FailureClassifier classifier,
-      TimeSource time, MeterRegistry registry) {
-    String where = api.getName() + "." + method.getName();
-    Class<?> returns = method.getReturnType();
-    boolean async = returns == CompletableFuture.class || returns == CompletionStage.class;
-    if (!async && Future.class.isAssignableFrom(returns)) {
-      throw new IllegalArgumentException(where + ": return type " + returns.getSimpleName()
-          + " is not supported; return CompletableFuture or CompletionStage for a non-blocking call");
-    }
-    boolean stream = returns == Stream.class || returns == Flow.Publisher.class;
-    Type valueType;
-    if (stream) {
-      // A stream of messages: its value type is one message's; a Publisher is the non-blocking form.
-      Type generic = method.getGenericReturnType();
-      if (!(generic instanceof ParameterizedType parameterized)) {
-        throw new IllegalArgumentException(where + ": " + returns.getSimpleName()
-            + " needs a type argument, e.g. " + returns.getSimpleName() + "<Ticket>");
-      }
-      valueType = parameterized.getActualTypeArguments()[0];
-    } else if (async) {
-      Type generic = method.getGenericReturnType();
-      if (!(generic instanceof ParameterizedType parameterized)) {
-        throw new IllegalArgumentException(where + ": " + returns.getSimpleName()
-            + " needs a type argument, e.g. CompletableFuture<Restaurant>");
-      }
-      valueType = parameterized.getActualTypeArguments()[0];
-    } else {
-      valueType = returns == void.class ? Void.class : method.getGenericReturnType();
-    }
-    return new MethodContext(client, api, method, async, valueType, classifier, time, registry);
   }
 
   private static void requireKnown(Class<?> api, TreeSet<String> names, Iterable<String> asked, String what) {

@@ -4,6 +4,7 @@ import dev.rpcproxy.BulkheadFullException;
 import dev.rpcproxy.RpcTimeoutException;
 import dev.rpcproxy.RpcTransportException;
 import dev.rpcproxy.spi.BoundMethod;
+import dev.rpcproxy.spi.CallShape;
 import dev.rpcproxy.spi.AttemptContext;
 import dev.rpcproxy.spi.MethodContext;
 import dev.rpcproxy.spi.Transport;
@@ -56,7 +57,7 @@ public final class DirectTransport implements Transport {
           + " does not implement " + context.api().getName());
     }
     MethodHandle method = handle(context);
-    if (isolated && !context.async()) {
+    if (isolated && context.shape() != CallShape.ASYNC) {
       return new Isolated(context, method, executor(context.client()));
     }
     return new OnCallerThread(context, method);
@@ -136,7 +137,7 @@ public final class DirectTransport implements Transport {
       if (result instanceof CompletionStage<?> stage) {
         return stage.toCompletableFuture();
       }
-      if (!context.async()) {
+      if (context.shape() != CallShape.ASYNC) {
         return CompletableFuture.completedFuture(result); // a blocking method run by the attempt engine
       }
       return CompletableFuture.failedFuture(RpcTransportException.permanent(context.client(),

@@ -6,6 +6,8 @@ import dev.rpcproxy.Fallback;
 import dev.rpcproxy.FailureClassifier;
 import dev.rpcproxy.TimeSource;
 import dev.rpcproxy.spi.BoundMethod;
+import dev.rpcproxy.spi.CallAdapter;
+import dev.rpcproxy.spi.CallShape;
 import dev.rpcproxy.internal.limit.CallLimiter;
 import dev.rpcproxy.internal.limit.CallRateLimiter;
 import dev.rpcproxy.internal.limit.AdaptiveCallLimiter;
@@ -23,7 +25,15 @@ final class MethodPlan {
   final Method method;
   final String methodName;
   final boolean async;
-  /** Whether calls run in the attempt engine ({@link AsyncCall}): async or hedged methods. */
+  /**
+   * Wraps the engine's call in the caller's type; {@code null} when the caller gets the engine's
+   * own object (a value, the call's {@code CompletableFuture}, its {@code Flow.Publisher}).
+   */
+  final CallAdapter adapter;
+  /**
+   * Whether calls run in the attempt engine ({@link AsyncCall}): async or hedged methods. An
+   * observation registry does not change it: observation only watches.
+   */
   final boolean usesEngine;
   final BoundMethod binding;
   final long timeoutNanos;
@@ -78,7 +88,7 @@ final class MethodPlan {
   final Rejected circuitOpenRejected;
   final Rejected bulkheadFullRejected;
 
-  MethodPlan(String client, Method method, boolean async, BoundMethod binding, long timeoutNanos,
+  MethodPlan(String client, Method method, CallShape shape, CallAdapter adapter, BoundMethod binding, long timeoutNanos,
       long attemptTimeoutNanos, CallRateLimiter rateLimiter, CallLimiter limiter, String limitName,
       BreakerGuard guard, RetryPlan retry, HedgePlan hedge,
       RetryBudget budget, Fallback fallback, FailureClassifier classifier, CallMetrics metrics,
@@ -86,7 +96,8 @@ final class MethodPlan {
     this.client = client;
     this.method = method;
     this.methodName = method.getName();
-    this.async = async;
+    this.async = shape == CallShape.ASYNC;
+    this.adapter = adapter;
     this.binding = binding;
     this.timeoutNanos = timeoutNanos;
     this.timeout = Duration.ofNanos(timeoutNanos);
@@ -106,11 +117,11 @@ final class MethodPlan {
     this.observations = observations == null || observations.isNoop() ? null : observations;
     this.time = time;
     this.stream = stream;
-    this.usesEngine = async || hedge != null || this.observations != null;
+    this.usesEngine = this.async || hedge != null;
     this.timesSuccess = metrics.records() || limiter instanceof AdaptiveCallLimiter
         || guard.countsSlowCallsBelow(timeoutNanos);
     this.admitsAtOnce = rateLimiter == null && !this.waitsForPermit;
-    this.asyncFailsFast = async && fallback == null && this.observations == null && stream == null;
+    this.asyncFailsFast = this.async && fallback == null && this.observations == null && stream == null;
     this.circuitOpen = new CircuitOpenException(client, methodName, breaker.getName());
     this.bulkheadFull = limiter instanceof AdaptiveCallLimiter
         ? null

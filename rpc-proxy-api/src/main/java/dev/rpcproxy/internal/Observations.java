@@ -15,6 +15,10 @@ import java.util.Map;
  * observation is a {@link SenderContext} whose carrier is a header map: a tracing handler writes
  * the trace context into it, and the transport sends those headers (HTTP headers, gRPC metadata).
  * Used only when the client has an {@code ObservationRegistry}.
+ *
+ * <p>Observation is a listener: it never decides anything, and turning it on changes neither the
+ * engine nor the thread an attempt runs on (a blocking call's attempts stay on the caller's
+ * thread, where its MDC and security context are).
  */
 final class Observations {
   static final String CALL = "rpc.client.call";
@@ -46,14 +50,19 @@ final class Observations {
     });
     context.setCarrier(new HashMap<>());
     context.setRemoteServiceName(plan.client);
-    return Observation.createNotStarted(ATTEMPT, () -> context, plan.observations)
+    Observation attempt = Observation.createNotStarted(ATTEMPT, () -> context, plan.observations)
         .contextualName(plan.client + "." + plan.methodName + " " + kind.tag())
         .parentObservation(call)
         .lowCardinalityKeyValue("client", plan.client)
         .lowCardinalityKeyValue("method", plan.methodName)
         .lowCardinalityKeyValue("kind", kind.tag())
-        .highCardinalityKeyValue("attempt", Integer.toString(number))
-        .start();
+        .highCardinalityKeyValue("attempt", Integer.toString(number));
+    // The call's scope is open while the attempt starts: a tracing handler takes the span in scope
+    // over parentObservation when they differ, so without it the first attempt (started on the
+    // caller's thread, inside the caller's span) would become a sibling of its own call (issue 23).
+    try (Observation.Scope scope = call.openScope()) {
+      return attempt.start();
+    }
   }
 
   @SuppressWarnings("unchecked")

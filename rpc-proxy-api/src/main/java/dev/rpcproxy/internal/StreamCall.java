@@ -11,8 +11,11 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Flow;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -58,11 +61,21 @@ import java.util.stream.Stream;
  * </ol>
  *
  * <p>It is a one-subscriber {@link Flow.Publisher}: the call starts on {@link #subscribe}.
- * Concurrency: the transport signals each attempt serially on its threads, timers fire on the time
- * source's thread and the caller requests and cancels on its own; every state change and every
- * signal to the subscriber happens under this object's monitor, so the subscriber's signals are
- * serialized and the end is decided once. The transport's subscriptions are called under it too,
- * as gRPC's own stubs call {@code ClientCall.request} inside their callbacks.
+ *
+ * <p><b>The lock rule.</b> The transport signals each attempt serially on its threads, timers fire
+ * on the time source's thread and the caller requests and cancels on its own. Every state change
+ * happens under this object's monitor, so the end is decided once. <em>Nothing outside rpc-proxy is
+ * called while the monitor is held</em>: not the transport ({@code open}, a subscription's
+ * {@code request} and {@code cancel}), not the subscriber, not the fallback or its cache, not an
+ * observation handler. Under the monitor such a call is only queued, in order, on the
+ * {@linkplain #outbox outbox}; whoever leaves the monitor runs the queue ({@link #flush}), one
+ * thread at a time, so the subscriber's signals stay serialized and in order, and a transport that
+ * calls back at once (on the same thread, from {@code open} or {@code request}) finds the monitor
+ * free and its signal queued behind the one being run. Under the monitor rpc-proxy calls only its
+ * own parts (breaker guard, limit, budget, hedge plan, meters) and the time source's
+ * {@code schedule}, none of which calls back into a call. A lock held while calling the transport
+ * is how grpc-java's hedging deadlocked; {@code StreamCallStressTest} interleaves hedges, cancels,
+ * deadlines and requests from several threads to keep it so.
  */
 final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Runnable {
   /** A deadline so far ahead that it never passes: the stream's attempts when an idle timeout rules. */
@@ -98,22 +111,24 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
   private Future<?> hedgeTask;
   private List<Object> remembered;
   private boolean tooLongToRemember;
+  /**
+   * Calls out of rpc-proxy decided under the monitor, in the order decided; run by {@link #flush}
+   * after the monitor is released. See the lock rule above.
+   */
+  private final ConcurrentLinkedQueue<Runnable> outbox = new ConcurrentLinkedQueue<>();
+  /** How many flushes were asked for while one runs: the outbox's single runner (wip counter). */
+  private final AtomicInteger flushes = new AtomicInteger();
+  /** The thread running the outbox, while it runs it; {@code null} between runs. */
+  private volatile Thread drainer;
+  /** While {@link #cancel} runs on the outbox's thread, where {@link #later} puts the calls. Guarded by this. */
+  private List<Runnable> inline;
+  /** The caller cancelled: signals queued for it before are dropped (Reactive Streams 3.12). */
+  private volatile boolean callerCancelled;
 
   StreamCall(MethodPlan plan, Object[] args) {
     this.plan = plan;
     this.stream = plan.stream;
     this.args = args;
-  }
-
-  /** The caller's view of a call of {@code plan}: a started blocking {@code Stream}, or a cold publisher. */
-  static Object open(MethodPlan plan, Object[] args) {
-    StreamCall call = new StreamCall(plan, args);
-    if (plan.stream.shape == StreamPlan.Shape.PUBLISHER) {
-      return call;
-    }
-    BlockingMessages messages = new BlockingMessages(plan.client, plan.methodName);
-    call.subscribe(messages);
-    return messages.stream();
   }
 
   // ---- the caller's side -----------------------------------------------------------------
@@ -122,16 +137,28 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
   public void subscribe(Flow.Subscriber<? super Object> subscriber) {
     @SuppressWarnings("unchecked")
     Flow.Subscriber<Object> s = (Flow.Subscriber<Object>) subscriber;
+    boolean first;
     synchronized (this) {
-      if (downstream == null) {
+      first = downstream == null;
+      if (first) {
         downstream = s;
         start = plan.time.nanoTime(); // the call's time counts from here, also if onSubscribe cancels
-        s.onSubscribe(this);
+      }
+    }
+    if (first) {
+      // Outside the monitor: it may request or cancel at once, which take the monitor themselves.
+      s.onSubscribe(this);
+      Observation call = plan.observations == null ? null : Observations.startCall(plan);
+      synchronized (this) {
+        observation = call;
         if (!finished) {
           begin();
+        } else if (call != null) {
+          later(() -> Observations.stopCall(call, Outcome.CANCELLED, null));
         }
-        return;
       }
+      flush();
+      return;
     }
     s.onSubscribe(new Flow.Subscription() {
       @Override
@@ -145,13 +172,21 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
   }
 
   @Override
-  public synchronized void request(long n) {
+  public void request(long n) {
+    synchronized (this) {
+      requestLocked(n);
+    }
+    flush();
+  }
+
+  private void requestLocked(long n) {
     if (finished) {
       return;
     }
     if (n <= 0) {
-      cancel();
-      downstream.onError(new IllegalArgumentException("request(n) needs n > 0, was " + n));
+      cancelLocked();
+      Flow.Subscriber<Object> s = downstream;
+      later(() -> s.onError(new IllegalArgumentException("request(n) needs n > 0, was " + n)));
       return;
     }
     long now = plan.time.nanoTime();
@@ -162,14 +197,16 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     Source source = current;
     if (source != null) {
       if (source.subscription != null && !source.ended) {
-        source.subscription.request(n);
+        Flow.Subscription upstream = source.subscription;
+        later(() -> upstream.request(n));
       }
       return;
     }
     // Before the commit every attempt in flight may send the first message.
     for (Attempt a = lastAttempt; a != null; a = a.previous) {
       if (a.subscription != null && !a.ended) {
-        a.subscription.request(n);
+        Flow.Subscription upstream = a.subscription;
+        later(() -> upstream.request(n));
       }
     }
     if (!asked && begun()) {
@@ -179,9 +216,55 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     }
   }
 
-  /** The caller closed the stream or cancelled its subscription: not a failure. */
+  /**
+   * The caller closed the stream or cancelled its subscription: not a failure. When it returns,
+   * the transport has been told to cancel every attempt (the remote work stops, as the caller
+   * expects), unless it is called from a signal this call is delivering (then right after it).
+   */
   @Override
-  public synchronized void cancel() {
+  public void cancel() {
+    if (drainer == Thread.currentThread()) {
+      // From a signal this thread is delivering: nothing else runs the outbox now, so the
+      // transport cancels run here, before the signal returns, ahead of what is queued.
+      List<Runnable> now = new ArrayList<>();
+      synchronized (this) {
+        callerCancelled = true;
+        inline = now;
+        try {
+          cancelLocked();
+        } finally {
+          inline = null;
+        }
+      }
+      now.forEach(Runnable::run);
+      return;
+    }
+    CountDownLatch done = new CountDownLatch(1);
+    synchronized (this) {
+      callerCancelled = true;
+      cancelLocked();
+      later(done::countDown); // behind the transport cancels cancelLocked queued
+    }
+    flush();
+    awaitUninterruptibly(done); // if another thread is running the outbox, it runs them next
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        latch.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void cancelLocked() {
     if (finished) {
       return;
     }
@@ -204,9 +287,6 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
   private void begin() {
     lastActivity = start;
     callDeadline = CallRules.callDeadline(plan, start);
-    if (plan.observations != null) {
-      observation = Observations.startCall(plan);
-    }
     if (demand > 0) {
       asked = true; // asked in onSubscribe, before the call began
       askedAt = start;
@@ -232,46 +312,69 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     startAttempt(AttemptKind.FIRST);
   }
 
+  /**
+   * Starts an attempt of {@code kind}, unless the call is over, committed, out of time or refused
+   * by the breaker: it is counted and listed here, and opened by {@link #open} after the monitor
+   * is released. Under the monitor.
+   */
   private void startAttempt(AttemptKind kind) {
-    Attempt attempt;
-    long now;
+    if (remoteEnded || committed) {
+      return;
+    }
+    long now = plan.time.nanoTime();
+    if (callDeadline - now <= 0) {
+      timeOut(CallRules.timeout(plan, null));
+      return;
+    }
+    if (!CallRules.permitAttempt(plan, now)) {
+      if (kind == AttemptKind.HEDGE && inFlight()) {
+        return; // the attempts in flight go on
+      }
+      failRemote(CallRules.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
+      return;
+    }
+    attempts++;
+    // With an idle timeout, the transport's deadline must not cut a stream that keeps talking.
+    long attemptDeadline = stream.idleTimeoutNanos > 0 ? InboundDeadlines.cap(plan.time, now + FAR_NANOS)
+        : callDeadline;
+    Attempt attempt = new Attempt(kind, attempts, now, attemptDeadline, lastAttempt);
+    lastAttempt = attempt;
+    later(() -> open(attempt));
+    if (plan.hedge != null) {
+      scheduleHedge(now);
+    }
+  }
+
+  /**
+   * Opens an attempt on the transport, from the outbox: its observation starts (the carrier's
+   * headers go out with it) and the transport is called, both outside the monitor. An attempt the
+   * call gave up on meanwhile is not opened.
+   */
+  private void open(Attempt attempt) {
+    Observation observed = observation == null ? null
+        : Observations.startAttempt(plan, observation, attempt.kind, attempt.number);
+    Map<String, String> headers = observed == null ? Map.of() : Observations.headers(observed);
+    AttemptContext previous = attempt.previous == null ? null : attempt.previous.context;
+    AttemptContext context = CallRules.attempt(plan, attempt.startNanos, attempt.deadlineNanos, attempt.number,
+        attempt.kind, previous, headers);
+    boolean wanted;
     synchronized (this) {
-      if (remoteEnded || committed) {
-        return;
+      attempt.context = context;
+      wanted = !attempt.settled;
+      if (wanted) {
+        attempt.observation = observed;
       }
-      now = plan.time.nanoTime();
-      if (callDeadline - now <= 0) {
-        timeOut(CallRules.timeout(plan, null));
-        return;
+    }
+    if (!wanted) {
+      if (observed != null) {
+        Observations.stopAttempt(observed, context, new CancellationException("the call ended"));
       }
-      if (!CallRules.permitAttempt(plan, now)) {
-        if (kind == AttemptKind.HEDGE && inFlight()) {
-          return; // the attempts in flight go on
-        }
-        failRemote(CallRules.circuitOpen(plan), Outcome.CIRCUIT_OPEN);
-        return;
-      }
-      attempts++;
-      // With an idle timeout, the transport's deadline must not cut a stream that keeps talking.
-      long attemptDeadline = stream.idleTimeoutNanos > 0 ? InboundDeadlines.cap(plan.time, now + FAR_NANOS)
-          : callDeadline;
-      Observation attemptObservation = observation == null ? null
-          : Observations.startAttempt(plan, observation, kind, attempts);
-      Map<String, String> headers = attemptObservation == null ? Map.of() : Observations.headers(attemptObservation);
-      AttemptContext previous = lastAttempt == null ? null : lastAttempt.context;
-      AttemptContext context = CallRules.attempt(plan, now, attemptDeadline, attempts, kind, previous, headers);
-      attempt = new Attempt(context, now, attemptObservation, lastAttempt);
-      lastAttempt = attempt;
+      return;
     }
     try {
-      stream.binding.open(args, attempt.context, attempt);
+      stream.binding.open(args, context, attempt);
     } catch (Throwable t) {
       attempt.onError(t);
-    }
-    if (plan.hedge != null) {
-      synchronized (this) {
-        scheduleHedge(now);
-      }
     }
   }
 
@@ -304,15 +407,33 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
   }
 
   /** The hedge timer fired: no attempt has sent a message; send a hedge if the rules allow it. */
-  private synchronized void hedgeNow() {
-    if (!remoteEnded && !committed && CallRules.mayHedge(plan, attempts)) {
-      startAttempt(AttemptKind.HEDGE);
+  private void hedgeNow() {
+    synchronized (this) {
+      if (!remoteEnded && !committed && CallRules.mayHedge(plan, attempts)) {
+        startAttempt(AttemptKind.HEDGE);
+      }
     }
+    flush();
+  }
+
+  /** A retry's backoff passed. */
+  private void retryNow() {
+    synchronized (this) {
+      startAttempt(AttemptKind.RETRY);
+    }
+    flush();
   }
 
   /** The deadline or idle timer fired. */
   @Override
-  public synchronized void run() {
+  public void run() {
+    synchronized (this) {
+      timerFired();
+    }
+    flush();
+  }
+
+  private void timerFired() {
     if (remoteEnded) {
       return;
     }
@@ -377,9 +498,7 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
       attempt.settled = true;
       CallRules.afterCancel(plan);
     }
-    if (attempt.observation != null) {
-      attempt.stopObserving(new CancellationException(why));
-    }
+    attempt.stopObserving(new CancellationException(why));
     if (!attempt.ended) {
       attempt.cancel();
     }
@@ -408,7 +527,7 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     } else if (delay == 0) {
       startAttempt(AttemptKind.RETRY);
     } else {
-      retryTask = plan.time.schedule(() -> startAttempt(AttemptKind.RETRY), delay);
+      retryTask = plan.time.schedule(this::retryNow, delay);
     }
   }
 
@@ -435,8 +554,9 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
       CallRules.releaseStreamPermit(plan, outcome);
     }
     plan.metrics.record(outcome, now - start);
-    if (observation != null) {
-      Observations.stopCall(observation, outcome, failure);
+    Observation call = observation;
+    if (call != null) {
+      later(() -> Observations.stopCall(call, outcome, failure));
     }
     return true;
   }
@@ -450,19 +570,34 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
       terminate(failure);
       return;
     }
+    later(() -> serveFallback(failure));
+  }
+
+  /** Asks the fallback for an answer and streams it to the caller; from the outbox. */
+  private void serveFallback(Throwable failure) {
+    synchronized (this) {
+      if (finished) {
+        return; // the caller cancelled meanwhile: nobody would get the answer
+      }
+    }
     Flow.Publisher<?> answer;
     try {
       answer = asPublisher(CallRules.fallbackAnswer(plan, args, failure));
     } catch (Throwable noAnswer) {
-      terminate(noAnswer);
-      return;
+      synchronized (this) {
+        terminate(noAnswer);
+      }
+      return; // the outbox being run delivers it
     }
-    if (finished) {
-      return;
+    FallbackSource source;
+    synchronized (this) {
+      if (finished) {
+        return;
+      }
+      plan.metrics.fallbackServed();
+      source = new FallbackSource();
+      current = source;
     }
-    plan.metrics.fallbackServed();
-    FallbackSource source = new FallbackSource();
-    current = source;
     answer.subscribe(source);
   }
 
@@ -489,16 +624,69 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
       return;
     }
     finished = true;
+    Flow.Subscriber<Object> s = downstream;
     if (failure == null) {
-      downstream.onComplete();
+      later(() -> {
+        if (!callerCancelled) {
+          s.onComplete();
+        }
+      });
     } else {
-      downstream.onError(failure);
+      later(() -> {
+        if (!callerCancelled) {
+          s.onError(failure);
+        }
+      });
     }
   }
 
+  /** Passes one message to the caller, in order. Under the monitor. */
   private void deliver(Object message) {
     demand--;
-    downstream.onNext(message);
+    Flow.Subscriber<Object> s = downstream;
+    later(() -> {
+      if (!callerCancelled) {
+        s.onNext(message);
+      }
+    });
+  }
+
+  // ---- the outbox ------------------------------------------------------------------------
+
+  /** Queues a call out of rpc-proxy, to run once the monitor is released. Under the monitor. */
+  private void later(Runnable call) {
+    if (inline != null) {
+      inline.add(call);
+    } else {
+      outbox.add(call);
+    }
+  }
+
+  /**
+   * Runs the outbox, never under the monitor: one thread at a time, in the order queued. A thread
+   * that finds another running it leaves its calls to that thread. A call that throws (a transport
+   * or subscriber breaking its contract) cancels the call and the rest still run.
+   */
+  private void flush() {
+    if (flushes.getAndIncrement() != 0) {
+      return;
+    }
+    Thread me = Thread.currentThread();
+    int missed = 1;
+    do {
+      drainer = me;
+      for (Runnable call = outbox.poll(); call != null; call = outbox.poll()) {
+        try {
+          call.run();
+        } catch (RuntimeException | Error broken) {
+          synchronized (this) {
+            cancelLocked();
+          }
+        }
+      }
+      drainer = null; // before the count may reach zero and another thread take over
+      missed = flushes.addAndGet(-missed);
+    } while (missed != 0);
   }
 
   private static void cancelTimer(Future<?> task) {
@@ -517,24 +705,28 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
     @Override
     public void onSubscribe(Flow.Subscription s) {
       long ask;
+      boolean refused;
       synchronized (StreamCall.this) {
-        if (subscription != null || !live()) {
-          s.cancel();
-          return;
+        refused = subscription != null || !live();
+        if (!refused) {
+          subscription = s;
         }
-        subscription = s;
         ask = demand;
       }
-      if (ask > 0) {
+      if (refused) {
+        s.cancel();
+      } else if (ask > 0) {
         s.request(ask);
       }
+      flush();
     }
 
-    /** Cancels this source's subscription, once. */
+    /** Cancels this source's subscription, once, after the monitor is released. Under the monitor. */
     void cancel() {
       ended = true;
-      if (subscription != null) {
-        subscription.cancel();
+      Flow.Subscription s = subscription;
+      if (s != null) {
+        later(s::cancel);
       }
     }
 
@@ -544,19 +736,24 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
 
   /** One attempt of the remote stream; several may run at once before the commit (hedges). */
   private final class Attempt extends Source {
-    final AttemptContext context;
+    final AttemptKind kind;
+    final int number;
     final long startNanos;
+    final long deadlineNanos;
     final Attempt previous;
+    /** Set by {@link StreamCall#open}, which the outbox runs in order: a previous attempt's is set first. */
+    AttemptContext context;
     /** Its {@code rpc.client.attempt} observation until stopped; {@code null} when not observed. */
     Observation observation;
     long firstMessageNanos;
     /** Whether this attempt's breaker permission has been settled. */
     boolean settled;
 
-    Attempt(AttemptContext context, long startNanos, Observation observation, Attempt previous) {
-      this.context = context;
+    Attempt(AttemptKind kind, int number, long startNanos, long deadlineNanos, Attempt previous) {
+      this.kind = kind;
+      this.number = number;
       this.startNanos = startNanos;
-      this.observation = observation;
+      this.deadlineNanos = deadlineNanos;
       this.previous = previous;
     }
 
@@ -570,75 +767,90 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
       return !ended && !remoteEnded && !finished && (current == null || current == this);
     }
 
+    /** Stops its observation, after the monitor is released. Under the monitor. */
     void stopObserving(Throwable failure) {
       Observation o = observation;
       if (o != null) {
         observation = null;
-        Observations.stopAttempt(o, context, failure);
+        AttemptContext c = context;
+        later(() -> Observations.stopAttempt(o, c, failure));
       }
     }
 
     @Override
     public void onNext(Object message) {
-      synchronized (StreamCall.this) {
-        if (!live()) {
-          return;
-        }
-        long now = plan.time.nanoTime();
-        lastActivity = now;
-        if (!committed) {
-          firstMessageNanos = now == startNanos ? now + 1 : now;
-          commit(this, now);
-          if (stream.idleTimeoutNanos > 0) {
-            cancelTimer(timer);
-            arm(stream.idleTimeoutNanos);
+      try {
+        synchronized (StreamCall.this) {
+          if (!live()) {
+            return;
           }
+          long now = plan.time.nanoTime();
+          lastActivity = now;
+          if (!committed) {
+            firstMessageNanos = now == startNanos ? now + 1 : now;
+            commit(this, now);
+            if (stream.idleTimeoutNanos > 0) {
+              cancelTimer(timer);
+              arm(stream.idleTimeoutNanos);
+            }
+          }
+          if (plan.fallback != null) {
+            remember(message);
+          }
+          plan.metrics.streamMessage();
+          deliver(message);
         }
-        if (plan.fallback != null) {
-          remember(message);
-        }
-        plan.metrics.streamMessage();
-        deliver(message);
+      } finally {
+        flush();
       }
     }
 
     @Override
     public void onError(Throwable failure) {
-      synchronized (StreamCall.this) {
-        ended = true;
-        if (settled) {
-          return; // cancelled by the call, or cut by its deadline
+      try {
+        synchronized (StreamCall.this) {
+          ended = true;
+          if (settled) {
+            return; // cancelled by the call, or cut by its deadline
+          }
+          settled = true;
+          long now = plan.time.nanoTime();
+          Verdict verdict = CallRules.afterFailure(plan, failure, took(now), now);
+          stopObserving(failure);
+          if (!remoteEnded) {
+            attemptFailed(failure, verdict);
+          }
         }
-        settled = true;
-        long now = plan.time.nanoTime();
-        Verdict verdict = CallRules.afterFailure(plan, failure, took(now), now);
-        stopObserving(failure);
-        if (!remoteEnded) {
-          attemptFailed(failure, verdict);
-        }
+      } finally {
+        flush();
       }
     }
 
     @Override
     public void onComplete() {
-      synchronized (StreamCall.this) {
-        ended = true;
-        if (settled) {
-          return;
-        }
-        settled = true;
-        long now = plan.time.nanoTime();
-        if (!committed) {
-          commit(this, now); // no message before the end: an empty stream is a complete answer
-        }
-        CallRules.afterStreamSuccess(plan, took(now), now);
-        stopObserving(null);
-        if (endRemote(Outcome.SUCCESS, this, null)) {
-          if (!tooLongToRemember) {
-            CallRules.succeeded(plan, args, remembered == null ? List.of() : List.copyOf(remembered));
+      try {
+        synchronized (StreamCall.this) {
+          ended = true;
+          if (settled) {
+            return;
           }
-          terminate(null);
+          settled = true;
+          long now = plan.time.nanoTime();
+          if (!committed) {
+            commit(this, now); // no message before the end: an empty stream is a complete answer
+          }
+          CallRules.afterStreamSuccess(plan, took(now), now);
+          stopObserving(null);
+          if (endRemote(Outcome.SUCCESS, this, null)) {
+            if (!tooLongToRemember) {
+              List<Object> messages = remembered == null ? List.of() : List.copyOf(remembered);
+              later(() -> CallRules.succeeded(plan, args, messages));
+            }
+            terminate(null);
+          }
         }
+      } finally {
+        flush();
       }
     }
   }
@@ -668,30 +880,42 @@ final class StreamCall implements Flow.Publisher<Object>, Flow.Subscription, Run
 
     @Override
     public void onNext(Object message) {
-      synchronized (StreamCall.this) {
-        if (live()) {
-          deliver(message);
+      try {
+        synchronized (StreamCall.this) {
+          if (live()) {
+            deliver(message);
+          }
         }
+      } finally {
+        flush();
       }
     }
 
     @Override
     public void onError(Throwable failure) {
-      synchronized (StreamCall.this) {
-        if (live()) {
-          ended = true;
-          terminate(failure);
+      try {
+        synchronized (StreamCall.this) {
+          if (live()) {
+            ended = true;
+            terminate(failure);
+          }
         }
+      } finally {
+        flush();
       }
     }
 
     @Override
     public void onComplete() {
-      synchronized (StreamCall.this) {
-        if (live()) {
-          ended = true;
-          terminate(null);
+      try {
+        synchronized (StreamCall.this) {
+          if (live()) {
+            ended = true;
+            terminate(null);
+          }
         }
+      } finally {
+        flush();
       }
     }
   }

@@ -23,6 +23,7 @@ public final class ScriptedTransport implements Transport {
 
   private final Queue<Function<AttemptContext, Object>> script = new ConcurrentLinkedQueue<>();
   private final List<AttemptContext> attempts = new CopyOnWriteArrayList<>();
+  private final List<AttemptContext> blockingAttempts = new CopyOnWriteArrayList<>();
   private final List<CompletableFuture<Object>> pending = new CopyOnWriteArrayList<>();
   private volatile Function<AttemptContext, Object> otherwise = a -> "ok";
   private volatile boolean idempotent = true;
@@ -68,6 +69,11 @@ public final class ScriptedTransport implements Transport {
     return attempts;
   }
 
+  /** The context of every attempt sent through the blocking {@code invoke}, in order. */
+  public List<AttemptContext> blockingAttempts() {
+    return blockingAttempts;
+  }
+
   /** The futures of attempts that did not answer yet, in order. */
   public List<CompletableFuture<Object>> pending() {
     return pending;
@@ -79,6 +85,7 @@ public final class ScriptedTransport implements Transport {
       @Override
       public Object invoke(Object[] args, AttemptContext attempt) {
         attempts.add(attempt);
+        blockingAttempts.add(attempt);
         Object result = next().apply(attempt);
         if (result == PENDING) {
           throw new IllegalStateException("a blocking attempt cannot hang in a scripted transport");

@@ -235,6 +235,7 @@ class GrpcBindingTest {
 
   private static MethodContext context(String name, Class<?> request, Class<?> value, boolean async)
       throws NoSuchMethodException {
-    return new MethodContext("tickets", TicketClient.class, TicketClient.class.getMethod(name, request), async, value);
+    return new MethodContext("tickets", TicketClient.class, TicketClient.class.getMethod(name, request),
+        async ? dev.rpcproxy.spi.CallShape.ASYNC : dev.rpcproxy.spi.CallShape.BLOCKING, value);
   }
 }

@@ -26,8 +26,13 @@ import io.micrometer.tracing.handler.PropagatingSenderTracingObservationHandler;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Traces over gRPC through a real bridge (Micrometer Tracing + Brave): the server's metadata carries the client's trace. */
 class GrpcTracingTest {
@@ -58,19 +63,51 @@ class GrpcTracingTest {
     tracing.close();
   }
 
-  @Test
-  void theServerReceivesTheClientsTraceInMetadata() {
-    BraveTracer tracer = new BraveTracer(tracing.tracer(),
-        new BraveCurrentTraceContext(tracing.currentTraceContext()), new BraveBaggageManager());
+  private final BraveTracer tracer = new BraveTracer(tracing.tracer(),
+      new BraveCurrentTraceContext(tracing.currentTraceContext()), new BraveBaggageManager());
+
+  private TicketClient tracedClient() {
     ObservationRegistry observations = ObservationRegistry.create();
     observations.observationConfig().observationHandler(new ObservationHandler.FirstMatchingCompositeObservationHandler(
         new PropagatingSenderTracingObservationHandler<>(tracer, new BravePropagator(tracing)),
         new DefaultTracingObservationHandler(tracer)));
-    TicketClient tickets = RpcProxy.builder(TicketClient.class).name("tickets")
+    return RpcProxy.builder(TicketClient.class).name("tickets")
         .transport(GrpcTransport.builder(servers.channel, TicketServiceGrpc.getServiceDescriptor()).build())
         .observationRegistry(observations)
         .policy(Policy.builder().timeout(Duration.ofSeconds(5)).build())
         .build();
+  }
+
+  /**
+   * Issue 23: inside the caller's span (every traced server request), the first attempt is a child
+   * of its call, not a sibling of it; the call is the child of the caller's span.
+   */
+  @ParameterizedTest(name = "async={0}")
+  @ValueSource(booleans = {false, true})
+  void insideTheCallersSpanTheAttemptIsAChildOfItsCall(boolean async) throws Exception {
+    TicketClient tickets = tracedClient();
+    GetTicketRequest request = GetTicketRequest.newBuilder().setId("t-1").build();
+    Span caller = tracer.nextSpan().name("caller").start();
+    try (Tracer.SpanInScope scope = tracer.withSpan(caller)) {
+      if (async) {
+        tickets.getTicketAsync(request).get(5, TimeUnit.SECONDS);
+      } else {
+        tickets.getTicket(request);
+      }
+    } finally {
+      caller.end();
+    }
+
+    MutableSpan attempt = spans.stream().filter(s -> s.name().endsWith(" first")).findFirst().orElseThrow();
+    MutableSpan call = spans.stream().filter(s -> s.name().equals(async ? "tickets.getTicketAsync" : "tickets.getTicket")).findFirst().orElseThrow();
+    assertThat(call.parentId()).isEqualTo(caller.context().spanId());
+    assertThat(attempt.parentId()).isEqualTo(call.id());
+    assertThat(attempt.traceId()).isEqualTo(caller.context().traceId());
+  }
+
+  @Test
+  void theServerReceivesTheClientsTraceInMetadata() {
+    TicketClient tickets = tracedClient();
 
     tickets.getTicket(GetTicketRequest.newBuilder().setId("t-1").build());
 

@@ -35,6 +35,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import io.micrometer.observation.Observation;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Traces through a real bridge (Micrometer Tracing over Brave, B3 propagation): the server
@@ -44,12 +51,16 @@ class TracingTest {
   interface Menu {
     @GET @Path("/menu")
     String menu();
+
+    @GET @Path("/menu")
+    CompletableFuture<String> menuAsync();
   }
 
   private final WireMockServer wm = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
   private final List<MutableSpan> spans = new CopyOnWriteArrayList<>();
   private Tracing tracing;
   private ObservationRegistry observations;
+  private BraveTracer tracer;
 
   @BeforeEach
   void setUp() {
@@ -64,7 +75,7 @@ class TracingTest {
           }
         })
         .build();
-    BraveTracer tracer = new BraveTracer(tracing.tracer(),
+    tracer = new BraveTracer(tracing.tracer(),
         new BraveCurrentTraceContext(tracing.currentTraceContext()), new BraveBaggageManager());
     observations = ObservationRegistry.create();
     observations.observationConfig().observationHandler(new ObservationHandler.FirstMatchingCompositeObservationHandler(
@@ -76,6 +87,60 @@ class TracingTest {
   void tearDown() {
     tracing.close();
     wm.stop();
+  }
+
+  /**
+   * Issue 23: with the caller's span in scope (every traced server request), the first attempt is
+   * a child of its call, not a sibling of it, and the retry too; the call is the caller's child.
+   */
+  @ParameterizedTest(name = "async={0}")
+  @ValueSource(booleans = {false, true})
+  void insideTheCallersSpanEveryAttemptIsAChildOfItsCall(boolean async) throws Exception {
+    Menu menu = flakyMenu();
+    Span caller = tracer.nextSpan().name("caller").start();
+    try (Tracer.SpanInScope scope = tracer.withSpan(caller)) {
+      String answer = async ? menu.menuAsync().get(5, TimeUnit.SECONDS) : menu.menu();
+      assertThat(answer).isEqualTo("\"menu\"");
+    } finally {
+      caller.end();
+    }
+
+    MutableSpan call = spans.stream().filter(s -> s.name().equals(async ? "menu.menuAsync" : "menu.menu"))
+        .findFirst().orElseThrow();
+    assertThat(call.parentId()).isEqualTo(caller.context().spanId());
+    List<MutableSpan> attempts = spans.stream().filter(s -> s.name().startsWith(call.name() + " ")).toList();
+    assertThat(attempts).extracting(MutableSpan::name)
+        .containsExactlyInAnyOrder(call.name() + " first", call.name() + " retry");
+    assertThat(attempts).allSatisfy(a -> {
+      assertThat(a.traceId()).isEqualTo(caller.context().traceId());
+      assertThat(a.parentId()).isEqualTo(call.id());
+    });
+  }
+
+  /** The same with an Observation in scope instead of a bare span (as a traced server's is). */
+  @Test
+  void insideTheCallersObservationTheAttemptIsAChildOfItsCall() {
+    Menu menu = flakyMenu();
+    Observation.createNotStarted("caller", observations).observe(() -> assertThat(menu.menu()).isEqualTo("\"menu\""));
+
+    MutableSpan caller = spans.stream().filter(s -> s.name().equals("caller")).findFirst().orElseThrow();
+    MutableSpan call = spans.stream().filter(s -> s.name().equals("menu.menu")).findFirst().orElseThrow();
+    assertThat(call.parentId()).isEqualTo(caller.id());
+    assertThat(spans.stream().filter(s -> s.name().startsWith("menu.menu ")))
+        .hasSize(2).allSatisfy(a -> assertThat(a.parentId()).isEqualTo(call.id()));
+  }
+
+  private Menu flakyMenu() {
+    wm.stubFor(get(anyUrl()).inScenario("flaky").whenScenarioStateIs(STARTED)
+        .willReturn(aResponse().withStatus(503)).willSetStateTo("ok"));
+    wm.stubFor(get(anyUrl()).inScenario("flaky").whenScenarioStateIs("ok").willReturn(okJson("\"menu\"")));
+    return RpcProxy.builder(Menu.class).name("menu")
+        .transport(HttpTransport.builder().baseUrl(wm.baseUrl()).build())
+        .observationRegistry(observations)
+        .policy(Policy.builder().timeout(Duration.ofSeconds(5))
+            .retry(RetryPolicy.builder().maxAttempts(2).backoff(Duration.ofMillis(1), Duration.ofMillis(1)).build())
+            .build())
+        .build();
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.rpcproxy.grpc.internal;
 
 import dev.rpcproxy.grpc.GrpcMethod;
+import dev.rpcproxy.spi.CallShape;
 import dev.rpcproxy.spi.BoundMethod;
 import dev.rpcproxy.spi.MethodContext;
 import io.grpc.CallOptions;
@@ -88,7 +89,7 @@ public final class ServiceBinder {
     if (responseType != null
         && !(valueType instanceof Class<?> declared && declared.isAssignableFrom(responseType))) {
       String wrapper = serverStreaming ? context.method().getReturnType().getSimpleName()
-          : context.async() ? "CompletableFuture" : null;
+          : context.shape() == CallShape.ASYNC ? "CompletableFuture" : null;
       throw new IllegalArgumentException(bound + ": the method returns " + describe(context)
           + " but the RPC's response message is " + responseType.getName()
           + (wrapper != null ? "; declare " + wrapper + "<" + responseType.getSimpleName() + ">"
@@ -128,7 +129,7 @@ public final class ServiceBinder {
       return value.substring(slash + 1);
     }
     String name = method.getName();
-    boolean nonBlocking = context.async() || method.getReturnType() == Flow.Publisher.class;
+    boolean nonBlocking = context.shape() == CallShape.ASYNC || method.getReturnType() == Flow.Publisher.class;
     if (nonBlocking && name.endsWith(ASYNC_SUFFIX) && name.length() > ASYNC_SUFFIX.length()) {
       name = name.substring(0, name.length() - ASYNC_SUFFIX.length());
     }
