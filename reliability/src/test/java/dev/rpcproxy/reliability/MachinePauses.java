@@ -1,5 +1,7 @@
 package dev.rpcproxy.reliability;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.sun.management.GarbageCollectionNotificationInfo;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -166,6 +168,18 @@ final class MachinePauses implements AutoCloseable {
       Thread.sleep(PERIOD_MILLIS);
     }
     return lostAround(startNanos, endNanos);
+  }
+
+  /**
+   * Asserts that what ran from {@code startNanos} until now took less than {@code boundMillis},
+   * net of what the machine took around it ({@link #lostAroundSettled}).
+   */
+  void assertTookLessThan(long startNanos, long boundMillis) throws InterruptedException {
+    long end = System.nanoTime();
+    long lost = lostAroundSettled(startNanos, end);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(end - startNanos - lost))
+        .as("time taken (ms), net of %.1f ms the machine took around it", lost / 1e6)
+        .isLessThan(boundMillis);
   }
 
   /** The longest stall the probe saw after {@code sinceNanos}. */
